@@ -1,0 +1,127 @@
+/**
+ * `deno task bench`: start-up and vault-size benchmarks, each reported as a ratio to a
+ * baseline measured in the same run on the same machine (CONTRACT issue #2 targets):
+ *
+ * - `authsome get <p> --field api_key` (in the repo, and as the `deno install`ed command) vs
+ *   `deno run --no-config` of an empty script in a temp dir: target <= 1.5x;
+ * - `get` on a 10,000-connection vault vs a 1-connection vault: target <= 1.5x;
+ * - `login --force` on the 10,000-connection vault: target < 150 ms wall time.
+ *
+ * Usage: deno task bench [--runs N]
+ */
+import { homePaths } from "../src/model/home.ts";
+import { denoPlatform } from "../src/platform/deno.ts";
+import { Vault } from "../src/vault/vault.ts";
+
+const runs = Number(Deno.args[Deno.args.indexOf("--runs") + 1]) || 30;
+const repo = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const deno = Deno.execPath();
+const work = await Deno.makeTempDir({ prefix: "authsome-bench-" });
+const KEY = "sk-bench" + "x".repeat(40);
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function time(
+  cmd: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < runs + 3; i++) {
+    const started = performance.now();
+    const out = await new Deno.Command(cmd[0], {
+      args: cmd.slice(1),
+      cwd: options.cwd,
+      env: { NO_COLOR: "1", ...options.env },
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    const elapsed = performance.now() - started;
+    if (out.code !== 0) {
+      throw new Error(`${cmd.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
+    }
+    if (i >= 3) samples.push(elapsed); // the first runs warm the caches
+  }
+  return median(samples);
+}
+
+async function makeHome(name: string, connections: number): Promise<string> {
+  const home = `${work}/${name}`;
+  Deno.env.delete("AUTHSOME_MASTER_KEY");
+  Deno.env.delete("AUTHSOME_PASSPHRASE");
+  const vault = new Vault(denoPlatform(), homePaths(home));
+  await vault.update((tx) => {
+    const now = new Date().toISOString();
+    for (let i = 0; i < connections; i++) {
+      const name = i === 0 ? "default" : `c${i}`;
+      tx.put(`connection/default/openai/${name}`, {
+        profile: "default",
+        provider: "openai",
+        connection_name: name,
+        auth_type: "api_key",
+        status: "connected",
+        api_key: `${KEY}${i}`,
+        scopes: [],
+        obtained_at: now,
+        host_url: "api.openai.com",
+        metadata: {},
+      });
+    }
+    tx.put("provider/default/openai", { default_connection: "default" });
+  });
+  return home;
+}
+
+function row(label: string, ms: number, baseline?: number, target?: string) {
+  const ratio = baseline ? `${(ms / baseline).toFixed(2)}x` : "";
+  console.log(
+    `${label.padEnd(58)} ${ms.toFixed(1).padStart(7)} ms ${ratio.padStart(7)}  ${target ?? ""}`,
+  );
+}
+
+const empty = `${work}/empty.ts`;
+Deno.writeTextFileSync(empty, "");
+const small = await makeHome("one", 1);
+const large = await makeHome("ten-thousand", 10_000);
+
+const installRoot = `${work}/install`;
+const install = await new Deno.Command(deno, {
+  args: ["install", "-g", "-A", "-f", "-n", "authsome", "--root", installRoot, `${repo}/cli.ts`],
+  cwd: repo,
+  stdout: "null",
+  stderr: "piped",
+}).output();
+const installed = install.code === 0 ? `${installRoot}/bin/authsome` : null;
+const path = `${deno.replace(/\/[^/]+$/, "")}:${Deno.env.get("PATH") ?? ""}`;
+
+console.log(`authsome benchmarks: median of ${runs} runs, ${new Date().toISOString()}`);
+const baseline = await time([deno, "run", "--no-config", empty], { cwd: work });
+row("baseline: deno run --no-config <empty script> (temp dir)", baseline);
+const get = ["get", "openai", "--field", "api_key"];
+const inRepo = await time([deno, "run", "-A", "cli.ts", ...get], {
+  cwd: repo,
+  env: { AUTHSOME_HOME: small },
+});
+row("deno run -A cli.ts get openai --field api_key (repo)", inRepo, baseline, "target <= 1.5x");
+if (installed) {
+  const viaInstall = await time([installed, ...get], {
+    cwd: work,
+    env: { AUTHSOME_HOME: small, PATH: path },
+  });
+  row("authsome get openai --field api_key (deno install)", viaInstall, baseline, "target <= 1.5x");
+} else {
+  console.log(`deno install failed: ${new TextDecoder().decode(install.stderr)}`);
+}
+const getLarge = await time([deno, "run", "-A", "cli.ts", ...get], {
+  cwd: repo,
+  env: { AUTHSOME_HOME: large },
+});
+row("get on 10,000 connections vs 1 connection", getLarge, inRepo, "target <= 1.5x");
+const login = await time([deno, "run", "-A", "cli.ts", "login", "openai", "--force", "--quiet"], {
+  cwd: repo,
+  env: { AUTHSOME_HOME: large, OPENAI_API_KEY: `${KEY}new` },
+});
+row("login openai --force on 10,000 connections (wall time)", login, undefined, "target < 150 ms");
+await Deno.remove(work, { recursive: true });

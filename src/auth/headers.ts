@@ -1,0 +1,40 @@
+/**
+ * The HTTP header a credential is sent in: `Authorization: Bearer <token>` for OAuth2, the
+ * provider's header name and prefix for API keys.
+ *
+ * @module
+ */
+import { CredentialMissingError } from "../errors.ts";
+import type { Connection } from "../model/connection.ts";
+import type { ProviderDefinition } from "../model/provider.ts";
+import { Secret } from "../model/secret.ts";
+
+/** A header ready to send. */
+export interface AuthHeader {
+  name: string;
+  value: Secret;
+}
+
+/** The header that carries this connection's credential. */
+export function authHeader(definition: ProviderDefinition, connection: Connection): AuthHeader {
+  if (connection.authType === "api_key") {
+    if (!connection.apiKey) throw missing(connection);
+    const block = definition.api_key;
+    const name = block?.header_name ?? "Authorization";
+    const prefix = block?.header_prefix ?? "Bearer";
+    const key = connection.apiKey.reveal();
+    return { name, value: new Secret(prefix ? `${prefix} ${key}` : key) };
+  }
+  if (!connection.accessToken) throw missing(connection);
+  const type = connection.tokenType && connection.tokenType.toLowerCase() !== "bearer"
+    ? connection.tokenType
+    : "Bearer";
+  return { name: "Authorization", value: new Secret(`${type} ${connection.accessToken.reveal()}`) };
+}
+
+function missing(connection: Connection): CredentialMissingError {
+  return new CredentialMissingError(
+    `connection "${connection.connectionName}" of ${connection.provider} holds no credential`,
+    { hint: `authsome login ${connection.provider} --force` },
+  );
+}

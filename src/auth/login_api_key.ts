@@ -1,0 +1,113 @@
+/**
+ * API-key login: collect the key (never from argv), check it against the provider's
+ * `key_pattern`, and store it as a connection. An existing healthy connection is kept unless
+ * `force` is set.
+ *
+ * @module
+ */
+import { AuthenticationError, describeError } from "../errors.ts";
+import { newApiKeyConnection, rfc3339 } from "../model/connection.ts";
+import type { ProviderDefinition } from "../model/provider.ts";
+import { Secret } from "../model/secret.ts";
+import type { AuthsomeContext } from "./context.ts";
+import { findConnection, resolveConnectionName, saveConnection } from "./connections.ts";
+import { ensureConfig } from "./setup.ts";
+
+/** Where the collector should look for the key. */
+export interface SecretRequest {
+  provider: string;
+  displayName: string;
+  /** What is asked for, e.g. "API key". */
+  label: string;
+  /** Environment variable that may hold it. */
+  envVar?: string;
+  /** Format hint shown before the prompt. */
+  hint?: string;
+  docs?: string;
+}
+
+/** Collects a secret from the environment, the terminal or standard input. */
+export type SecretCollector = (request: SecretRequest) => Promise<Secret>;
+
+/** Outcome of a login. */
+export interface LoginResult {
+  status: "success" | "already_connected";
+  provider: string;
+  connection: string;
+  recordStatus: string;
+}
+
+/** Checks a collected key; returns the trimmed key. */
+export function checkApiKey(definition: ProviderDefinition, key: Secret): Secret {
+  const trimmed = key.reveal().trim();
+  if (trimmed.length === 0) {
+    throw new AuthenticationError("API key cannot be empty", {
+      hint: `authsome login ${definition.name}`,
+    });
+  }
+  const pattern = definition.api_key?.key_pattern;
+  if (pattern && !new RegExp(`^(?:${pattern})$`).test(trimmed)) {
+    const hint = definition.api_key?.key_pattern_hint;
+    throw new AuthenticationError(
+      `the API key does not look like a ${definition.display_name} key` +
+        (hint ? `: ${hint}` : ` (expected pattern ${pattern})`),
+      { hint: `authsome login ${definition.name} --force` },
+    );
+  }
+  return new Secret(trimmed);
+}
+
+/** Runs an API-key login. */
+export async function loginWithApiKey(
+  ctx: AuthsomeContext,
+  definition: ProviderDefinition,
+  options: { connection?: string; force: boolean },
+  collect: SecretCollector,
+): Promise<LoginResult> {
+  const provider = definition.name;
+  const snapshot = await ctx.vault.read();
+  const name = await resolveConnectionName(snapshot, ctx.profile, provider, options.connection);
+  const existing = await findConnection(snapshot, ctx.profile, provider, name);
+  if (existing && existing.status === "connected" && !options.force) {
+    return { status: "already_connected", provider, connection: name, recordStatus: "connected" };
+  }
+  try {
+    const key = checkApiKey(
+      definition,
+      await collect({
+        provider,
+        displayName: definition.display_name,
+        label: "API key",
+        envVar: definition.api_key?.env_var ?? undefined,
+        hint: definition.api_key?.key_pattern_hint ?? undefined,
+        docs: definition.docs ?? undefined,
+      }),
+    );
+    const connection = newApiKeyConnection(
+      { profile: ctx.profile, provider, connectionName: name, apiKey: key },
+      rfc3339(ctx.platform.clock.now()),
+      definition.host_url ?? null,
+    );
+    await ctx.vault.update((tx) => saveConnection(tx, connection));
+    await ensureConfig(ctx);
+    ctx.log.debug("api key stored", { provider, connection: name, profile: ctx.profile });
+  } catch (error) {
+    await ctx.audit.append({
+      event: "login",
+      provider,
+      connection: name,
+      status: "failure",
+      flow: "api_key",
+      error: describeError(error),
+    });
+    throw error;
+  }
+  await ctx.audit.append({
+    event: "login",
+    provider,
+    connection: name,
+    status: "success",
+    flow: "api_key",
+  });
+  return { status: "success", provider, connection: name, recordStatus: "connected" };
+}

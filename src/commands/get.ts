@@ -1,0 +1,68 @@
+/**
+ * `authsome get <provider>`: a connection's metadata (secrets redacted unless `--show-secret`),
+ * or one field with `--field`. Applies the refresh rule first (CONTRACT §4).
+ *
+ * @module
+ */
+import { accessConnection } from "../auth/access.ts";
+import { CredentialMissingError, UsageError } from "../errors.ts";
+import { CONNECTION_DISPLAY_FIELDS } from "../model/connection.ts";
+import {
+  connectionView,
+  type DisplayField,
+  fieldText,
+  fieldValue,
+  isSecretField,
+} from "./connection_view.ts";
+import { booleanFlag, type Invocation, stringFlag } from "./invocation.ts";
+
+/** Runs `get`. */
+export async function run(invocation: Invocation): Promise<number> {
+  const { ctx, out, parsed } = invocation;
+  const provider = parsed.args[0];
+  const field = stringFlag(invocation, "field");
+  const showSecret = booleanFlag(invocation, "show-secret");
+  if (field !== undefined && !(CONNECTION_DISPLAY_FIELDS as readonly string[]).includes(field)) {
+    throw new UsageError(`unknown field "${field}"`, {
+      hint: `Fields: ${CONNECTION_DISPLAY_FIELDS.join(", ")}`,
+    });
+  }
+  const revealing = field !== undefined ? isSecretField(field) : showSecret;
+  const { connection, refreshError } = await accessConnection(ctx, provider, {
+    connection: stringFlag(invocation, "connection"),
+    tolerateRefreshFailure: field !== undefined && !isSecretField(field),
+  }).catch(async (error) => {
+    // The registry is loaded only when needed: an unknown provider is exit 3, not "not logged in".
+    if (error instanceof CredentialMissingError) (await ctx.providers()).get(provider);
+    throw error;
+  });
+  if (refreshError) out.warn(refreshError.message);
+  if (revealing) {
+    await ctx.audit.append({
+      event: "get",
+      provider,
+      connection: connection.connectionName,
+      status: "success",
+      field: field ?? "all",
+    });
+  }
+  if (field !== undefined) {
+    const value = fieldValue(connection, field as DisplayField, revealing);
+    if (out.json) out.jsonValue({ [field]: value });
+    else out.data(fieldText(value));
+    return 0;
+  }
+  const view = connectionView(connection, showSecret);
+  if (out.json) {
+    out.jsonValue({ schema_version: 1, ...view });
+    return 0;
+  }
+  for (const [key, value] of Object.entries(view)) {
+    if (value === null || (Array.isArray(value) && value.length === 0)) continue;
+    if (typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 0) {
+      continue;
+    }
+    out.data(`${key}: ${fieldText(value)}`);
+  }
+  return 0;
+}

@@ -1,0 +1,73 @@
+/**
+ * `authsome list`: every provider, bundled and custom, with its connections.
+ *
+ * @module
+ */
+import { listConnections } from "../auth/connections.ts";
+import type { Connection } from "../model/connection.ts";
+import type { Invocation } from "./invocation.ts";
+import { relativeExpiry } from "./connection_view.ts";
+
+/** Runs `list`. */
+export async function run({ ctx, out }: Invocation): Promise<number> {
+  const registry = await ctx.providers();
+  const snapshot = await ctx.vault.read();
+  const byProvider = new Map<string, Connection[]>();
+  for (const connection of await listConnections(snapshot, ctx.profile)) {
+    const list = byProvider.get(connection.provider) ?? [];
+    list.push(connection);
+    byProvider.set(connection.provider, list);
+  }
+  const now = ctx.platform.clock.now();
+  const entries = registry.list();
+  const connectedCount =
+    entries.filter((e) =>
+      (byProvider.get(e.definition.name) ?? []).some((c) => c.status === "connected")
+    ).length;
+  if (out.json) {
+    out.jsonValue({
+      schema_version: 1,
+      profile: ctx.profile,
+      providers: entries.map(({ definition, source }) => ({
+        name: definition.name,
+        display_name: definition.display_name,
+        auth_type: definition.auth_type,
+        source,
+        connections: (byProvider.get(definition.name) ?? []).map((c) => ({
+          connection_name: c.connectionName,
+          auth_type: c.authType,
+          status: c.status,
+          scopes: c.scopes,
+          expires_at: c.expiresAt,
+        })),
+      })),
+    });
+    return 0;
+  }
+  const rows: string[][] = [];
+  for (const { definition, source } of entries) {
+    const label = `${definition.display_name} [${definition.name}]`;
+    const connections = byProvider.get(definition.name) ?? [];
+    if (connections.length === 0) {
+      rows.push([label, source, definition.auth_type, "-", "not_connected", "-"]);
+      continue;
+    }
+    for (const c of connections) {
+      const status = c.status === "connected"
+        ? out.paint("green", c.status)
+        : out.paint("red", c.status);
+      rows.push([
+        label,
+        source,
+        c.authType,
+        c.connectionName,
+        status,
+        relativeExpiry(c.expiresAt, now),
+      ]);
+    }
+  }
+  out.line(`Providers: ${entries.length} total, ${connectedCount} connected`);
+  out.line();
+  out.line(out.table(["Provider", "Source", "Auth", "Connection", "Status", "Expires"], rows));
+  return 0;
+}

@@ -1,0 +1,25 @@
+/**
+ * Lazy loaders of the command implementations. Static string specifiers keep them visible to
+ * `deno compile`, while each CLI call loads only the code of the command it runs.
+ *
+ * @module
+ */
+import type { CommandModule } from "./invocation.ts";
+
+/** Command name to its implementation. */
+export const COMMAND_LOADERS: Record<string, () => Promise<CommandModule>> = {
+  init: () => import("./init.ts"),
+  list: () => import("./list.ts"),
+  inspect: () => import("./inspect.ts"),
+  login: () => import("./login.ts"),
+  logout: () => import("./logout.ts"),
+  revoke: () => import("./revoke.ts"),
+  remove: () => import("./remove.ts"),
+  register: () => import("./register.ts"),
+  get: () => import("./get.ts"),
+  export: () => import("./export.ts"),
+  log: () => import("./log.ts"),
+  doctor: () => import("./doctor.ts"),
+  whoami: () => import("./whoami.ts"),
+  completions: () => import("./completions_command.ts"),
+};

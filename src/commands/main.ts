@@ -1,0 +1,103 @@
+/**
+ * The CLI entry: parse argv against the command table, wire the context, run the command, and
+ * turn any failure into its message and exit code. The only place that chooses exit codes.
+ *
+ * @module
+ */
+import { createContext } from "../auth/context.ts";
+import { AuditLog } from "../audit/audit_log.ts";
+import { AuthsomeError, describeError, ExitCode, UsageError } from "../errors.ts";
+import { createLogger } from "../log/logger.ts";
+import { resolveHome } from "../model/home.ts";
+import type { Platform } from "../platform/types.ts";
+import { VERSION } from "../version.ts";
+import { parseCommandLine } from "./args.ts";
+import type { Invocation } from "./invocation.ts";
+import { COMMAND_LOADERS } from "./loaders.ts";
+import { Output } from "./output.ts";
+import type { ParsedCommandLine } from "./spec.ts";
+import { COMMANDS } from "./table.ts";
+
+function wantsJsonEarly(argv: string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end === -1 ? argv : argv.slice(0, end)).includes("--json");
+}
+
+/** Runs the CLI with `argv` and returns the process exit code. */
+export async function main(argv: string[], platform: Platform): Promise<number> {
+  const colorAllowed = platform.terminal.stderrIsTerminal && !platform.env("NO_COLOR");
+  let out = new Output(platform.terminal, {
+    json: wantsJsonEarly(argv),
+    quiet: false,
+    color: colorAllowed && !argv.includes("--no-color"),
+  });
+  let parsed: ParsedCommandLine;
+  try {
+    parsed = parseCommandLine(argv, COMMANDS);
+  } catch (error) {
+    return out.error(error);
+  }
+  const global = parsed.global;
+  out = new Output(platform.terminal, {
+    json: global.json,
+    quiet: global.quiet,
+    color: colorAllowed && !global.noColor,
+  });
+  if (global.version) {
+    if (global.json) out.jsonValue({ version: VERSION });
+    else out.data(`authsome ${VERSION}`);
+    return ExitCode.ok;
+  }
+  if (global.help || !parsed.spec) {
+    const { renderCommandHelp, renderTopHelp } = await import("./help.ts");
+    const text = parsed.spec
+      ? renderCommandHelp(parsed.path, parsed.spec)
+      : renderTopHelp(COMMANDS, VERSION);
+    out.data(text);
+    return global.help || parsed.path.length === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+
+  const home = resolveHome(platform.env, platform.userHome());
+  const log = createLogger({
+    platform,
+    home,
+    logFile: global.logFile,
+    verbose: global.verbose,
+  });
+  try {
+    const ctx = createContext(platform, {
+      home,
+      profile: global.profile,
+      log,
+      audit: new AuditLog(platform, home),
+      lockTimeoutMs: lockTimeout(platform),
+    });
+    log.debug(`command ${parsed.path.join(" ")}`, { profile: ctx.profile, home });
+    const loader = COMMAND_LOADERS[parsed.path[0]];
+    if (!loader) throw new UsageError(`command "${parsed.path[0]}" is not available`);
+    const command = await loader();
+    const invocation: Invocation = { ctx, parsed, out, platform, log };
+    return await command.run(invocation);
+  } catch (error) {
+    if (!(error instanceof AuthsomeError)) {
+      log.error(`unexpected failure: ${describeError(error)}`, {
+        stack: error instanceof Error ? error.stack : undefined,
+      });
+    } else {
+      log.debug(`failed: ${describeError(error)}`);
+    }
+    return out.error(error);
+  } finally {
+    await log.close();
+  }
+}
+
+function lockTimeout(platform: Platform): number | undefined {
+  const raw = platform.env("AUTHSOME_LOCK_TIMEOUT");
+  if (raw === undefined || raw === "") return undefined;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new UsageError(`AUTHSOME_LOCK_TIMEOUT must be a number of seconds, got "${raw}"`);
+  }
+  return seconds * 1000;
+}

@@ -1,0 +1,201 @@
+/**
+ * The command table: the single source for parsing, help, completions and suggestions.
+ * Pure data; each command's code is loaded only when that command runs (`loaders.ts`), so the
+ * `get` path never loads login flows, the daemon or the proxy.
+ *
+ * @module
+ */
+import type { CommandSpec, FlagSpec } from "./spec.ts";
+
+const connection: FlagSpec = {
+  name: "connection",
+  type: "string",
+  valueName: "<name>",
+  description: "connection name (default: the provider's default connection)",
+};
+
+const provider = {
+  name: "provider",
+  description: "provider name, e.g. github or openai (see: authsome list)",
+  required: true,
+  completeWith: "provider",
+} as const;
+
+/** Every command of the CLI. */
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: "init",
+    summary: "Create the home directory, the key and the vault",
+    description: "Other commands also set these up on first use; init does it explicitly.",
+    args: [],
+    flags: [],
+    examples: ["$ authsome init", "$ AUTHSOME_HOME=/tmp/as authsome init --json"],
+  },
+  {
+    name: "list",
+    summary: "List every provider with its connections, status and expiry",
+    args: [],
+    flags: [],
+    examples: ["$ authsome list", "$ authsome list --json"],
+  },
+  {
+    name: "inspect",
+    summary: "Show a provider's definition and its connections (secrets redacted)",
+    args: [provider],
+    flags: [],
+    examples: ["$ authsome inspect github", "$ authsome inspect openai --json"],
+  },
+  {
+    name: "login",
+    summary: "Log in to a provider (OAuth2 flow or API key)",
+    description:
+      "API keys are read from the provider's environment variable, else typed at a masked\n" +
+      "prompt, else read from standard input when it is not a terminal. Never pass secrets\n" +
+      "as arguments. An existing connection is kept unless --force is given.",
+    args: [provider],
+    flags: [
+      {
+        name: "flow",
+        type: "string",
+        valueName: "<flow>",
+        choices: ["pkce", "device_code", "dcr_pkce", "api_key"],
+        description: "login flow (default: the provider's)",
+      },
+      connection,
+      { name: "scopes", type: "string", valueName: "<a,b>", description: "scopes to request" },
+      { name: "base-url", type: "string", valueName: "<url>", description: "provider base URL" },
+      { name: "force", type: "boolean", description: "replace an existing connection" },
+    ],
+    examples: [
+      "$ authsome login openai                      # prompts for the key",
+      "$ OPENAI_API_KEY=sk-... authsome login openai",
+      '$ printf %s "$KEY" | authsome login resend --connection ci',
+      "$ authsome login openai --force              # replace the stored key",
+    ],
+  },
+  {
+    name: "logout",
+    summary: "Delete one connection (revoking it remotely where supported)",
+    args: [provider],
+    flags: [connection],
+    examples: ["$ authsome logout github", "$ authsome logout openai --connection ci"],
+  },
+  {
+    name: "revoke",
+    summary: "Delete every connection and the client config of a provider",
+    args: [provider],
+    flags: [],
+    examples: ["$ authsome revoke github"],
+  },
+  {
+    name: "remove",
+    summary: "Revoke a provider and delete its custom definition",
+    args: [provider],
+    flags: [],
+    examples: ["$ authsome remove my-api"],
+  },
+  {
+    name: "register",
+    summary: "Validate and install a custom provider definition",
+    args: [{
+      name: "file",
+      description: "provider JSON file",
+      required: true,
+      completeWith: "file",
+    }],
+    flags: [{ name: "force", type: "boolean", description: "overwrite or shadow a bundled one" }],
+    examples: ["$ authsome register ./my-api.json", "$ authsome register ./github.json --force"],
+  },
+  {
+    name: "get",
+    summary: "Show a connection (secrets redacted) or print one field",
+    description:
+      "Applies the refresh rule first. --field prints one value; naming a secret field\n" +
+      "(access_token, api_key, refresh_token) prints the secret itself and is audited.\n" +
+      "For non-secret fields a failed refresh is a warning and the value is still printed.",
+    args: [provider],
+    flags: [
+      {
+        name: "field",
+        type: "string",
+        valueName: "<name>",
+        description: "print only this field (status, expires_at, access_token, api_key, ...)",
+      },
+      { name: "show-secret", type: "boolean", description: "reveal secret values" },
+      connection,
+    ],
+    examples: [
+      "$ authsome get github",
+      "$ authsome get github --field status",
+      "$ authsome get github --field expires_at",
+      '$ curl -H "Authorization: Bearer $(authsome get github --field access_token)" ...',
+    ],
+  },
+  {
+    name: "export",
+    summary: "Print credentials as environment variables",
+    description: "Refresh tokens are never exported. Without a provider, every connection is.",
+    args: [{ ...provider, required: false }],
+    flags: [
+      {
+        name: "format",
+        type: "string",
+        valueName: "<format>",
+        choices: ["env", "shell", "json"],
+        default: "env",
+        description: "output format",
+      },
+      connection,
+    ],
+    examples: [
+      "$ authsome export openai",
+      '$ eval "$(authsome export github --format shell)"',
+      "$ authsome export --format json",
+    ],
+  },
+  {
+    name: "log",
+    summary: "Show the last audit log entries",
+    args: [],
+    flags: [
+      {
+        name: "lines",
+        short: "n",
+        type: "number",
+        valueName: "<n>",
+        default: 50,
+        description: "number of entries",
+      },
+      { name: "raw", type: "boolean", description: "show the debug log tail instead" },
+    ],
+    examples: [
+      "$ authsome log -n 20",
+      "$ authsome log -n 50 --json | python3 -c 'import sys, json; ...'",
+      "$ authsome log --raw",
+    ],
+  },
+  {
+    name: "doctor",
+    summary: "Check the home, permissions, key, vault, providers and logs",
+    args: [],
+    flags: [],
+    examples: ["$ authsome doctor", "$ authsome doctor --json"],
+  },
+  {
+    name: "whoami",
+    summary: "Show home, profile, version, key source and connected count",
+    args: [],
+    flags: [],
+    examples: ["$ authsome whoami"],
+  },
+  {
+    name: "completions",
+    summary: "Print a shell completion script",
+    args: [{ name: "shell", description: "bash, zsh or fish", required: true }],
+    flags: [],
+    examples: [
+      "$ authsome completions bash > ~/.local/share/bash-completion/completions/authsome",
+      "$ authsome completions fish > ~/.config/fish/completions/authsome.fish",
+    ],
+  },
+];

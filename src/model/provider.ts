@@ -1,0 +1,119 @@
+/**
+ * Provider definitions (CONTRACT §8, spec §3.1), as they look after validation: every optional
+ * field is present (null or its default), so callers never re-derive defaults. The JSON the
+ * definition came from is kept in `raw`, unknown fields included, for `inspect` and round trips.
+ *
+ * @module
+ */
+
+/** The only definition schema this build understands. */
+export const PROVIDER_SCHEMA_VERSION = 1;
+
+/** How the credential is obtained. */
+export type AuthType = "oauth2" | "api_key";
+
+/** The login flows an `oauth2` provider can use. */
+export type OAuthFlow = "pkce" | "device_code" | "dcr_pkce";
+
+/** Every login flow. `api_key` is the only flow of an `api_key` provider. */
+export type Flow = OAuthFlow | "api_key";
+
+/** Body encoding of the device-code token poll: RFC 8628 form, or JSON (Postiz). */
+export type DeviceTokenRequest = "oauth2_form" | "json";
+
+/** The credential fields a definition can name an environment variable for. */
+export type ExportField = "access_token" | "refresh_token" | "api_key";
+
+/** All auth types, flows and export fields, for validation and help text. */
+export const AUTH_TYPES: readonly AuthType[] = ["oauth2", "api_key"];
+export const FLOWS: readonly Flow[] = ["pkce", "device_code", "dcr_pkce", "api_key"];
+export const OAUTH_FLOWS: readonly OAuthFlow[] = ["pkce", "device_code", "dcr_pkce"];
+export const DEVICE_TOKEN_REQUESTS: readonly DeviceTokenRequest[] = ["oauth2_form", "json"];
+export const EXPORT_FIELDS: readonly ExportField[] = ["access_token", "refresh_token", "api_key"];
+
+/**
+ * The `oauth` block. URLs may contain `{base_url}`; resolve them with `resolveTemplate` from
+ * `src/providers/registry.ts` once the effective base URL is known.
+ */
+export interface OAuthBlock {
+  /** Null only for a `device_code`-only provider that has no browser endpoint. */
+  authorization_url: string | null;
+  token_url: string;
+  revocation_url: string | null;
+  device_authorization_url: string | null;
+  /** RFC 7591 endpoint; null means discover it (RFC 8414) when the flow is `dcr_pkce`. */
+  registration_endpoint: string | null;
+  /** Default for `{base_url}`; `--base-url` and stored client/connection values win. */
+  base_url: string | null;
+  scopes: string[];
+  /** Informational: S256 PKCE is always sent. Default true. */
+  pkce: boolean;
+  /** Default: whether `device_authorization_url` is set. */
+  supports_device_flow: boolean;
+  /** Default: whether the flow is `dcr_pkce` or `registration_endpoint` is set. */
+  supports_dcr: boolean;
+  /** Default: `oauth2_form`. */
+  device_token_request: DeviceTokenRequest;
+}
+
+/** The `api_key` block. */
+export interface ApiKeyBlock {
+  /** Default `Authorization`. */
+  header_name: string;
+  /** Default `Bearer`; `""` sends the raw key. */
+  header_prefix: string;
+  /** Environment variable `login` reads the key from, when set. */
+  env_var: string | null;
+  /** Full-match pattern a pasted key must satisfy (JavaScript RegExp syntax). */
+  key_pattern: string | null;
+  /** Shown when the key does not match `key_pattern`. */
+  key_pattern_hint: string | null;
+}
+
+/** Names of the environment variables holding the OAuth client credentials. */
+export interface ClientEnv {
+  client_id_env: string | null;
+  client_secret_env: string | null;
+}
+
+/** Fields common to both kinds of definition. */
+export interface ProviderBase {
+  schema_version: typeof PROVIDER_SCHEMA_VERSION;
+  name: string;
+  display_name: string;
+  /**
+   * The API host the credential is for: a bare host (`api.github.com`), a URL with a path
+   * prefix (`https://api.example.com/v1`), or `regex:<pattern>`. Null: not routable by `run`.
+   */
+  host_url: string | null;
+  /** Only the fields present in the definition; see `envVarNames` for the fallbacks. */
+  export: { env: Partial<Record<ExportField, string>> };
+  client: ClientEnv;
+  /** Where a person gets the credential or reads about it. */
+  docs: string | null;
+  metadata: Record<string, unknown> | null;
+  /** The definition as parsed from JSON, unknown fields included. */
+  raw: Readonly<Record<string, unknown>>;
+}
+
+/** An OAuth 2.0 provider. */
+export interface OAuthProviderDefinition extends ProviderBase {
+  auth_type: "oauth2";
+  flow: OAuthFlow;
+  oauth: OAuthBlock;
+  api_key?: undefined;
+}
+
+/** An API-key provider. */
+export interface ApiKeyProviderDefinition extends ProviderBase {
+  auth_type: "api_key";
+  flow: "api_key";
+  api_key: ApiKeyBlock;
+  oauth?: undefined;
+}
+
+/** A validated provider definition; narrow on `auth_type`. */
+export type ProviderDefinition = OAuthProviderDefinition | ApiKeyProviderDefinition;
+
+/** Where a definition in the registry came from. */
+export type ProviderSource = "bundled" | "custom";

@@ -1,0 +1,263 @@
+/**
+ * The real platform, on Deno. This file and `cli.ts` are the only places that touch `Deno.*`.
+ *
+ * @module
+ */
+import { InterruptedError } from "../errors.ts";
+import type { FileInfo, FileSystem, HeldLock, Platform, Terminal } from "./types.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof Deno.errors.NotFound;
+}
+
+function dirname(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i <= 0 ? "/" : path.slice(0, i);
+}
+
+function randomSuffix(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16)).join("");
+}
+
+async function fsyncDirectory(dir: string): Promise<void> {
+  if (Deno.build.os === "windows") return;
+  try {
+    using handle = await Deno.open(dir, { read: true });
+    await handle.sync();
+  } catch {
+    // Some file systems refuse fsync on directories; the rename itself already happened.
+  }
+}
+
+/** File-system operations on the real disk. */
+export const denoFileSystem: FileSystem = {
+  async readFile(path) {
+    try {
+      return await Deno.readFile(path);
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  },
+
+  async readTextFile(path) {
+    try {
+      return await Deno.readTextFile(path);
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  },
+
+  async writeFileAtomic(path, data, { mode, backupPath }) {
+    const dir = dirname(path);
+    const temp = `${dir}/.${path.slice(dir.length + 1)}.${Deno.pid}.${randomSuffix()}.tmp`;
+    try {
+      {
+        using file = await Deno.open(temp, { write: true, createNew: true, mode });
+        let written = 0;
+        while (written < data.length) written += await file.write(data.subarray(written));
+        await file.sync();
+      }
+      // createNew honours the umask; make the mode exact.
+      if (Deno.build.os !== "windows") await Deno.chmod(temp, mode);
+      if (backupPath) {
+        const backupTemp = `${backupPath}.${Deno.pid}.${randomSuffix()}.tmp`;
+        try {
+          await Deno.link(path, backupTemp);
+          await Deno.rename(backupTemp, backupPath);
+        } catch (error) {
+          await Deno.remove(backupTemp).catch(() => {});
+          if (!isNotFound(error)) throw error;
+        }
+      }
+      await Deno.rename(temp, path);
+    } catch (error) {
+      await Deno.remove(temp).catch(() => {});
+      throw error;
+    }
+    await fsyncDirectory(dir);
+  },
+
+  async appendFile(path, data, { mode }) {
+    using file = await Deno.open(path, { append: true, create: true, mode });
+    let written = 0;
+    while (written < data.length) written += await file.write(data.subarray(written));
+  },
+
+  async ensureDir(path, mode) {
+    try {
+      const info = await Deno.stat(path);
+      if (info.isDirectory) return;
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    await Deno.mkdir(path, { recursive: true, mode });
+    if (Deno.build.os !== "windows") await Deno.chmod(path, mode);
+  },
+
+  async stat(path): Promise<FileInfo | null> {
+    try {
+      const info = await Deno.stat(path);
+      return {
+        isFile: info.isFile,
+        isDirectory: info.isDirectory,
+        size: info.size,
+        mode: info.mode === null ? null : info.mode & 0o777,
+      };
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  },
+
+  async chmod(path, mode) {
+    if (Deno.build.os !== "windows") await Deno.chmod(path, mode);
+  },
+
+  async remove(path) {
+    try {
+      await Deno.remove(path);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  },
+
+  async rename(from, to) {
+    await Deno.rename(from, to);
+  },
+
+  async readDir(path) {
+    const names: string[] = [];
+    try {
+      for await (const entry of Deno.readDir(path)) names.push(entry.name);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    return names.sort();
+  },
+
+  async lock(path, timeoutMs): Promise<HeldLock | null> {
+    const file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
+    const deadline = Date.now() + timeoutMs;
+    let delay = 5;
+    try {
+      // Poll tryLock rather than block: blocking lock() calls occupy Deno's blocking thread
+      // pool, and many waiters in one process can starve every other file operation.
+      while (!(await file.tryLock(true))) {
+        if (Date.now() >= deadline) {
+          file.close();
+          return null;
+        }
+        const jitter = Math.random() * delay;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(delay + jitter, 200)));
+        delay = Math.min(delay * 2, 100);
+      }
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+    let released = false;
+    return {
+      async release() {
+        if (released) return;
+        released = true;
+        try {
+          await file.unlock();
+        } finally {
+          file.close();
+        }
+      },
+    };
+  },
+};
+
+async function readMaskedLine(prompt: string): Promise<string> {
+  Deno.stderr.writeSync(encoder.encode(prompt));
+  Deno.stdin.setRaw(true);
+  const chars: string[] = [];
+  const buffer = new Uint8Array(64);
+  try {
+    while (true) {
+      const n = await Deno.stdin.read(buffer);
+      if (n === null) break;
+      for (const ch of decoder.decode(buffer.subarray(0, n))) {
+        if (ch === "\u0003") throw new InterruptedError("Cancelled.");
+        if (ch === "\r" || ch === "\n" || ch === "\u0004") return chars.join("");
+        if (ch === "\u007f" || ch === "\b") {
+          if (chars.length > 0) {
+            chars.pop();
+            Deno.stderr.writeSync(encoder.encode("\b \b"));
+          }
+          continue;
+        }
+        if (ch < " ") continue;
+        chars.push(ch);
+        Deno.stderr.writeSync(encoder.encode("*"));
+      }
+    }
+    return chars.join("");
+  } finally {
+    Deno.stdin.setRaw(false);
+    Deno.stderr.writeSync(encoder.encode("\n"));
+  }
+}
+
+function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): void {
+  const data = encoder.encode(text);
+  let written = 0;
+  while (written < data.length) {
+    try {
+      written += stream.writeSync(data.subarray(written));
+    } catch (error) {
+      // A closed pipe (`authsome log | head`) is not our failure.
+      if (error instanceof Deno.errors.BrokenPipe) return;
+      throw error;
+    }
+  }
+}
+
+/** The real terminal. */
+export const denoTerminal: Terminal = {
+  stdinIsTerminal: Deno.stdin.isTerminal(),
+  stdoutIsTerminal: Deno.stdout.isTerminal(),
+  stderrIsTerminal: Deno.stderr.isTerminal(),
+  writeStdout: (text) => writeAll(Deno.stdout, text),
+  writeStderr: (text) => writeAll(Deno.stderr, text),
+  async readStdin() {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of Deno.stdin.readable) chunks.push(chunk);
+    return decoder.decode(concat(chunks));
+  },
+  readMasked: readMaskedLine,
+};
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
+/** The platform of the running Deno process. */
+export function denoPlatform(): Platform {
+  return {
+    fs: denoFileSystem,
+    clock: {
+      now: () => Date.now(),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    },
+    terminal: denoTerminal,
+    env: (name) => Deno.env.get(name),
+    randomBytes: (length) => crypto.getRandomValues(new Uint8Array(length)),
+    userHome: () => Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE"),
+    pid: Deno.pid,
+    os: Deno.build.os,
+  };
+}

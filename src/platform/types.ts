@@ -1,0 +1,94 @@
+/**
+ * The platform: everything authsome needs from the outside world (files, locks, clock,
+ * randomness, environment, terminal, network). The core takes a {@linkcode Platform} and never
+ * touches `Deno.*`, so tests can swap the clock, the randomness, the environment and the
+ * terminal for fakes. `deno.ts` beside this file is the only real implementation.
+ *
+ * @module
+ */
+
+/** File metadata the core cares about. */
+export interface FileInfo {
+  isFile: boolean;
+  isDirectory: boolean;
+  size: number;
+  /** Permission bits (`mode & 0o777`), or null where the OS has none (Windows). */
+  mode: number | null;
+}
+
+/** A held advisory lock. */
+export interface HeldLock {
+  release(): Promise<void>;
+}
+
+/** File-system operations. Paths are absolute. Missing files give `null`, not exceptions. */
+export interface FileSystem {
+  readFile(path: string): Promise<Uint8Array | null>;
+  readTextFile(path: string): Promise<string | null>;
+  /**
+   * Atomic replace: temp file in the same directory, fsync, rename, fsync the directory.
+   * With `backupPath`, the previous file (if any) is kept there (via a hard link, so the
+   * target path always exists for concurrent readers).
+   */
+  writeFileAtomic(
+    path: string,
+    data: Uint8Array,
+    options: { mode: number; backupPath?: string },
+  ): Promise<void>;
+  /** Appends in one write with O_APPEND; creates the file with `mode` if missing. */
+  appendFile(path: string, data: Uint8Array, options: { mode: number }): Promise<void>;
+  /** Creates the directory (and parents) with `mode` if missing. */
+  ensureDir(path: string, mode: number): Promise<void>;
+  stat(path: string): Promise<FileInfo | null>;
+  chmod(path: string, mode: number): Promise<void>;
+  /** Removes a file; no error if it is already gone. */
+  remove(path: string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  /** Names of the entries of a directory; empty if it does not exist. */
+  readDir(path: string): Promise<string[]>;
+  /**
+   * Takes an exclusive advisory lock on `path` (created 0600 if missing), polling until
+   * `timeoutMs` passes. Resolves `null` on timeout. The kernel drops it if the process dies.
+   */
+  lock(path: string, timeoutMs: number): Promise<HeldLock | null>;
+}
+
+/** Wall-clock time and waiting. */
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+/** The terminal and standard streams. */
+export interface Terminal {
+  readonly stdinIsTerminal: boolean;
+  readonly stdoutIsTerminal: boolean;
+  readonly stderrIsTerminal: boolean;
+  writeStdout(text: string): void;
+  writeStderr(text: string): void;
+  /** Reads all of standard input (when it is not a terminal). */
+  readStdin(): Promise<string>;
+  /**
+   * Prompts on stderr and reads a line from the terminal without echoing it (shows `*`).
+   * Rejects with `InterruptedError` on Ctrl-C.
+   */
+  readMasked(prompt: string): Promise<string>;
+}
+
+/** Everything the core needs from the outside. */
+export interface Platform {
+  fs: FileSystem;
+  clock: Clock;
+  terminal: Terminal;
+  /** Environment variable, or undefined. */
+  env(name: string): string | undefined;
+  /** Cryptographically secure random bytes. */
+  randomBytes(length: number): Uint8Array;
+  /** The user's home directory, for the default `~/.authsome`. */
+  userHome(): string | undefined;
+  /** Current process id (for audit entries). */
+  pid: number;
+  /** `linux`, `darwin` or `windows`. */
+  os: string;
+}

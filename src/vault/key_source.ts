@@ -1,0 +1,184 @@
+/**
+ * Finds the vault key. Sources, first match wins (CONTRACT §3):
+ * `AUTHSOME_MASTER_KEY` (base64 of 32 bytes, for CI), `AUTHSOME_PASSPHRASE` (PBKDF2-SHA256),
+ * `master.key` (32 random bytes, base64, 0600, created on first use when no vault exists).
+ *
+ * A vault records which source sealed it; opening it with another source fails with a message
+ * naming the source it needs instead of a bare "wrong key".
+ *
+ * @module
+ */
+import { KeySourceError, UnsafePermissionsError, WrongKeyError } from "../errors.ts";
+import { registerSecretValue } from "../model/secret.ts";
+import type { HomePaths } from "../model/home.ts";
+import type { Platform } from "../platform/types.ts";
+import { passphraseKey } from "./crypto.ts";
+import {
+  Kdf,
+  KDF_SALT_LENGTH,
+  KeySource,
+  type KeySourceId,
+  MIN_PBKDF2_ITERATIONS,
+  type VaultHeader,
+} from "./format.ts";
+
+/** A resolved key and the header parameters it implies. */
+export interface ResolvedKey {
+  rawKey: Uint8Array;
+  source: KeySourceId;
+  kdf: number;
+  iterations: number;
+  salt: Uint8Array;
+}
+
+/** Human names of the key sources, for messages and `whoami`. */
+export const KEY_SOURCE_NAMES: Record<KeySourceId, string> = {
+  [KeySource.keyFile]: "key file (master.key)",
+  [KeySource.envKey]: "AUTHSOME_MASTER_KEY",
+  [KeySource.passphrase]: "AUTHSOME_PASSPHRASE",
+};
+
+/** Which source the current environment selects, without reading any key. */
+export function selectedKeySource(env: (name: string) => string | undefined): KeySourceId {
+  if (env("AUTHSOME_MASTER_KEY")) return KeySource.envKey;
+  if (env("AUTHSOME_PASSPHRASE")) return KeySource.passphrase;
+  return KeySource.keyFile;
+}
+
+/** Decodes strict base64 of exactly 32 bytes, or returns null. */
+export function decodeKey(text: string): Uint8Array | null {
+  const trimmed = text.trim();
+  if (!/^[A-Za-z0-9+/]{43}=$/.test(trimmed)) return null;
+  try {
+    const binary = atob(trimmed);
+    const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+    if (bytes.length !== 32 || btoa(binary) !== trimmed) return null;
+    return bytes;
+  } catch {
+    return null;
+  }
+}
+
+/** Base64 of a key, as stored in master.key. */
+export function encodeKey(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes));
+}
+
+/** Refuses a file that group or other can access. */
+export async function assertPrivate(platform: Platform, path: string, what: string) {
+  const info = await platform.fs.stat(path);
+  if (info?.mode != null && (info.mode & 0o077) !== 0) {
+    throw new UnsafePermissionsError(
+      `${what} ${path} is accessible by other users (mode ${info.mode.toString(8)})`,
+      { hint: `chmod 600 ${path}` },
+    );
+  }
+}
+
+async function readKeyFile(platform: Platform, paths: HomePaths): Promise<Uint8Array | null> {
+  await assertPrivate(platform, paths.masterKey, "the key file");
+  const text = await platform.fs.readTextFile(paths.masterKey);
+  if (text === null) return null;
+  const key = decodeKey(text);
+  if (!key) {
+    throw new KeySourceError(`the key file ${paths.masterKey} does not hold a base64 32-byte key`, {
+      hint: `Restore ${paths.masterKey} from your backup`,
+    });
+  }
+  return key;
+}
+
+async function createKeyFile(platform: Platform, paths: HomePaths): Promise<Uint8Array> {
+  const key = platform.randomBytes(32);
+  await platform.fs.writeFileAtomic(
+    paths.masterKey,
+    new TextEncoder().encode(encodeKey(key) + "\n"),
+    { mode: 0o600 },
+  );
+  return key;
+}
+
+function mismatch(needed: KeySourceId, have: KeySourceId): KeySourceError {
+  const hints: Record<KeySourceId, string> = {
+    [KeySource.keyFile]: "unset AUTHSOME_MASTER_KEY and AUTHSOME_PASSPHRASE",
+    [KeySource.envKey]: "export AUTHSOME_MASTER_KEY=<the base64 key this vault was created with>",
+    [KeySource.passphrase]: "export AUTHSOME_PASSPHRASE=<the passphrase of this vault>",
+  };
+  return new KeySourceError(
+    `this vault was sealed with the ${KEY_SOURCE_NAMES[needed]}, ` +
+      `but the ${KEY_SOURCE_NAMES[have]} was selected`,
+    { hint: hints[needed] },
+  );
+}
+
+/**
+ * Resolves the key for an existing vault (`header` given) or for a new one (`header` null,
+ * in which case master.key is created when that is the selected source).
+ */
+export async function resolveKey(
+  platform: Platform,
+  paths: HomePaths,
+  header: VaultHeader | null,
+): Promise<ResolvedKey> {
+  const envKey = platform.env("AUTHSOME_MASTER_KEY");
+  if (envKey) {
+    const rawKey = decodeKey(envKey);
+    if (!rawKey) {
+      throw new KeySourceError("AUTHSOME_MASTER_KEY must be the base64 encoding of 32 bytes", {
+        hint: "Generate one with: openssl rand -base64 32",
+      });
+    }
+    registerSecretValue(envKey.trim());
+    if (header?.kdf === Kdf.pbkdf2Sha256) throw mismatch(KeySource.passphrase, KeySource.envKey);
+    return { rawKey, source: KeySource.envKey, kdf: Kdf.none, iterations: 0, salt: zeroSalt() };
+  }
+  const passphrase = platform.env("AUTHSOME_PASSPHRASE");
+  if (passphrase) {
+    registerSecretValue(passphrase);
+    if (header && header.kdf !== Kdf.pbkdf2Sha256) {
+      throw mismatch(header.keySource, KeySource.passphrase);
+    }
+    const salt = header ? header.salt : platform.randomBytes(KDF_SALT_LENGTH);
+    const iterations = header ? header.iterations : MIN_PBKDF2_ITERATIONS;
+    const rawKey = await passphraseKey(passphrase, salt, iterations);
+    return { rawKey, source: KeySource.passphrase, kdf: Kdf.pbkdf2Sha256, iterations, salt };
+  }
+  if (header && header.keySource !== KeySource.keyFile) {
+    throw mismatch(header.keySource, KeySource.keyFile);
+  }
+  let rawKey = await readKeyFile(platform, paths);
+  if (!rawKey) {
+    if (header) {
+      throw new KeySourceError(
+        `the key file ${paths.masterKey} is missing, so the vault cannot be opened`,
+        { hint: `Restore ${paths.masterKey} from your backup, or set AUTHSOME_MASTER_KEY` },
+      );
+    }
+    rawKey = await createKeyFile(platform, paths);
+  }
+  return { rawKey, source: KeySource.keyFile, kdf: Kdf.none, iterations: 0, salt: zeroSalt() };
+}
+
+function zeroSalt(): Uint8Array {
+  return new Uint8Array(KDF_SALT_LENGTH);
+}
+
+/** The error for a key whose id does not match the vault's. */
+export function wrongKey(header: VaultHeader, used: KeySourceId, paths: HomePaths): WrongKeyError {
+  const what: Record<KeySourceId, string> = {
+    [KeySource.keyFile]: `the key in ${paths.masterKey} is`,
+    [KeySource.envKey]: "AUTHSOME_MASTER_KEY is",
+    [KeySource.passphrase]: "AUTHSOME_PASSPHRASE is",
+  };
+  const sealedWith = header.keySource === used
+    ? ""
+    : ` (it was sealed with the ${KEY_SOURCE_NAMES[header.keySource]})`;
+  return new WrongKeyError(
+    `wrong key: ${what[used]} not the key this vault was sealed with${sealedWith}`,
+    {
+      hint: header.keySource === KeySource.keyFile
+        ? `Restore ${paths.masterKey} from your backup, or set AUTHSOME_MASTER_KEY to the right key`
+        : `Set ${KEY_SOURCE_NAMES[header.keySource]} to the value this vault was created with`,
+    },
+  );
+}

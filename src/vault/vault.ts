@@ -1,0 +1,337 @@
+/**
+ * The vault: one encrypted file of JSON records addressed by string ids.
+ *
+ * Readers take no lock: they read the whole file once (writes replace it atomically, so a
+ * reader sees the old file or the new one, never a mix) and decrypt only the records they ask
+ * for. Every read-modify-write holds `vault.lock` (a separate file that is never renamed) with a
+ * deadline, re-reads the file after taking the lock, and re-seals only the records it changed.
+ *
+ * @module
+ */
+import { HomeUnavailableError, VaultCorruptError, VaultLockedError } from "../errors.ts";
+import type { HomePaths } from "../model/home.ts";
+import type { Platform } from "../platform/types.ts";
+import {
+  constantTimeEqual,
+  deriveVaultKeys,
+  fileMac,
+  openRecord,
+  recordHash,
+  sealRecord,
+  type VaultKeys,
+} from "./crypto.ts";
+import {
+  decodeHeader,
+  decodeVault,
+  encodeHeader,
+  encodeVault,
+  MAC_LENGTH,
+  NONCE_LENGTH,
+  type SealedRecord,
+  sortRecords,
+  type VaultHeader,
+} from "./format.ts";
+import { assertPrivate, resolveKey, wrongKey } from "./key_source.ts";
+
+/** A record's JSON content. Unknown fields are kept as they are. */
+export type RecordData = Record<string, unknown>;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
+
+function hex(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return out;
+}
+
+function compare(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
+}
+
+function parseRecord(plaintext: Uint8Array, id: string | null): { id: string; data: RecordData } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(decoder.decode(plaintext));
+  } catch (error) {
+    throw new VaultCorruptError("the vault file is corrupt: a record is not valid JSON", {
+      cause: error,
+    });
+  }
+  const record = parsed as { id?: unknown; data?: unknown };
+  if (
+    typeof record !== "object" || record === null || typeof record.id !== "string" ||
+    typeof record.data !== "object" || record.data === null || (id !== null && record.id !== id)
+  ) {
+    throw new VaultCorruptError("the vault file is corrupt: a record has the wrong shape");
+  }
+  return { id: record.id, data: record.data as RecordData };
+}
+
+/** A consistent, decrypted-on-demand view of the vault file at one moment. */
+export class VaultSnapshot {
+  readonly #keys: VaultKeys | null;
+  readonly #staticHeader: Uint8Array | null;
+  readonly #records: SealedRecord[];
+  /** The header, or null when no vault file exists yet. */
+  readonly header: VaultHeader | null;
+
+  constructor(
+    keys: VaultKeys | null,
+    header: VaultHeader | null,
+    headerBytes: Uint8Array | null,
+    records: SealedRecord[],
+  ) {
+    this.#keys = keys;
+    this.header = header;
+    this.#staticHeader = headerBytes;
+    this.#records = records;
+  }
+
+  /** Number of records. */
+  get size(): number {
+    return this.#records.length;
+  }
+
+  /** The record with this id, or null. */
+  async get(id: string): Promise<RecordData | null> {
+    if (!this.#keys || this.#records.length === 0) return null;
+    const hash = await recordHash(this.#keys, id);
+    const record = this.#find(hash);
+    if (!record) return null;
+    const plaintext = await openRecord(this.#keys, this.#staticHeader!, record);
+    return parseRecord(plaintext, id).data;
+  }
+
+  /** Every record whose id starts with `prefix`. Decrypts the whole vault. */
+  async list(prefix: string): Promise<Map<string, RecordData>> {
+    const out = new Map<string, RecordData>();
+    if (!this.#keys) return out;
+    const opened = await Promise.all(
+      this.#records.map((r) => openRecord(this.#keys!, this.#staticHeader!, r)),
+    );
+    for (const plaintext of opened) {
+      const { id, data } = parseRecord(plaintext, null);
+      if (id.startsWith(prefix)) out.set(id, data);
+    }
+    return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  /** The sealed records, for a writer that re-uses what it does not change. */
+  sealedRecords(): readonly SealedRecord[] {
+    return this.#records;
+  }
+
+  #find(hash: Uint8Array): SealedRecord | undefined {
+    let low = 0;
+    let high = this.#records.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      const order = compare(this.#records[mid].hash, hash);
+      if (order === 0) return this.#records[mid];
+      if (order < 0) low = mid + 1;
+      else high = mid - 1;
+    }
+    return undefined;
+  }
+}
+
+/** Changes collected during {@linkcode Vault.update}. */
+export class VaultTransaction {
+  readonly #snapshot: VaultSnapshot;
+  readonly #writes = new Map<string, RecordData | null>();
+
+  constructor(snapshot: VaultSnapshot) {
+    this.#snapshot = snapshot;
+  }
+
+  /** The record as this transaction sees it (its own writes included). */
+  async get(id: string): Promise<RecordData | null> {
+    if (this.#writes.has(id)) return structuredClone(this.#writes.get(id)!) ?? null;
+    return await this.#snapshot.get(id);
+  }
+
+  /** Every record with the prefix, this transaction's writes included. */
+  async list(prefix: string): Promise<Map<string, RecordData>> {
+    const out = await this.#snapshot.list(prefix);
+    for (const [id, data] of this.#writes) {
+      if (!id.startsWith(prefix)) continue;
+      if (data === null) out.delete(id);
+      else out.set(id, structuredClone(data));
+    }
+    return out;
+  }
+
+  put(id: string, data: RecordData): void {
+    this.#writes.set(id, structuredClone(data));
+  }
+
+  delete(id: string): void {
+    this.#writes.set(id, null);
+  }
+
+  /** Pending writes (null = delete). */
+  get writes(): ReadonlyMap<string, RecordData | null> {
+    return this.#writes;
+  }
+}
+
+/** Options of a {@linkcode Vault}. */
+export interface VaultOptions {
+  /** How long to wait for `vault.lock` before failing with exit 7. */
+  lockTimeoutMs?: number;
+}
+
+/** The encrypted vault file of one authsome home. */
+export class Vault {
+  readonly #platform: Platform;
+  readonly #paths: HomePaths;
+  readonly #lockTimeoutMs: number;
+  #keyCache: { salt: string; iterations: number; keys: VaultKeys } | null = null;
+
+  constructor(platform: Platform, paths: HomePaths, options: VaultOptions = {}) {
+    this.#platform = platform;
+    this.#paths = paths;
+    this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  }
+
+  /** Path of the vault file. */
+  get path(): string {
+    return this.#paths.vault;
+  }
+
+  /** Reads the vault without a lock. A missing file reads as an empty vault. */
+  async read(): Promise<VaultSnapshot> {
+    await assertPrivate(this.#platform, this.#paths.vault, "the vault");
+    const bytes = await this.#platform.fs.readFile(this.#paths.vault);
+    if (bytes === null) return new VaultSnapshot(null, null, null, []);
+    return await this.#open(bytes);
+  }
+
+  /**
+   * Runs `change` under `vault.lock` against a fresh read and writes the result atomically
+   * (keeping the previous file as `vault.enc.bak`) if it changed anything.
+   */
+  async update<T>(change: (tx: VaultTransaction) => Promise<T> | T): Promise<T> {
+    await this.ensureHome();
+    const lock = await this.#platform.fs.lock(this.#paths.vaultLock, this.#lockTimeoutMs);
+    if (!lock) {
+      throw new VaultLockedError(
+        `the vault is locked by another authsome process (waited ${this.#lockTimeoutMs / 1000} s)`,
+        { hint: `Retry when it finishes; to see who holds it: fuser ${this.#paths.vaultLock}` },
+      );
+    }
+    try {
+      const snapshot = await this.read();
+      const keys = snapshot.header ? this.#keyCache!.keys : null;
+      const tx = new VaultTransaction(snapshot);
+      const result = await change(tx);
+      if (tx.writes.size > 0) await this.#write(snapshot, keys, tx.writes);
+      return result;
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** Creates the home directory (0700) if missing. */
+  async ensureHome(): Promise<void> {
+    try {
+      await this.#platform.fs.ensureDir(this.#paths.home, 0o700);
+    } catch (error) {
+      throw new HomeUnavailableError(`cannot create the authsome home ${this.#paths.home}`, {
+        cause: error,
+        hint: "Set AUTHSOME_HOME to a writable directory",
+      });
+    }
+  }
+
+  /** Creates the key and an empty vault if they do not exist yet. */
+  async initialize(): Promise<{ created: boolean }> {
+    return await this.update(async (tx) => {
+      const existing = await this.#platform.fs.stat(this.#paths.vault);
+      if (existing) return { created: false };
+      // An empty write still seals the header, binding the key source to the file.
+      tx.delete("__init__");
+      return { created: true };
+    });
+  }
+
+  async #keysFor(header: VaultHeader | null): Promise<VaultKeys> {
+    const saltKey = header ? hex(header.salt) : "";
+    const cached = this.#keyCache;
+    if (cached && header && cached.salt === saltKey && cached.iterations === header.iterations) {
+      return cached.keys;
+    }
+    const resolved = await resolveKey(this.#platform, this.#paths, header);
+    const keys = await deriveVaultKeys(resolved.rawKey);
+    if (header && !constantTimeEqual(keys.keyId, header.keyId)) {
+      throw wrongKey(header, resolved.source, this.#paths);
+    }
+    this.#keyCache = { salt: hex(resolved.salt), iterations: resolved.iterations, keys };
+    this.#newHeader = {
+      keySource: resolved.source,
+      kdf: resolved.kdf as VaultHeader["kdf"],
+      iterations: resolved.iterations,
+      salt: resolved.salt,
+      keyId: keys.keyId,
+      recordCount: 0,
+      generation: 0n,
+    };
+    return keys;
+  }
+
+  #newHeader: VaultHeader | null = null;
+
+  async #open(bytes: Uint8Array): Promise<VaultSnapshot> {
+    const header = decodeHeader(bytes);
+    const keys = await this.#keysFor(header);
+    const decoded = decodeVault(bytes);
+    const mac = await fileMac(keys, decoded.authenticated);
+    if (!constantTimeEqual(mac, decoded.mac)) {
+      throw new VaultCorruptError("the vault file is corrupt: the file MAC does not match", {
+        hint: "Restore the previous generation: cp vault.enc.bak vault.enc (in the authsome home)",
+      });
+    }
+    return new VaultSnapshot(keys, header, decoded.headerBytes, decoded.records);
+  }
+
+  async #write(
+    snapshot: VaultSnapshot,
+    existingKeys: VaultKeys | null,
+    writes: ReadonlyMap<string, RecordData | null>,
+  ): Promise<void> {
+    const keys = existingKeys ?? await this.#keysFor(null);
+    const base: VaultHeader = snapshot.header ?? this.#newHeader!;
+    const staticHeader = encodeHeader(base);
+    const byHash = new Map<string, SealedRecord>();
+    for (const record of snapshot.sealedRecords()) byHash.set(hex(record.hash), record);
+    for (const [id, data] of writes) {
+      const hash = await recordHash(keys, id);
+      if (data === null) {
+        byHash.delete(hex(hash));
+        continue;
+      }
+      const plaintext = encoder.encode(JSON.stringify({ id, data }));
+      const nonce = this.#platform.randomBytes(NONCE_LENGTH);
+      byHash.set(hex(hash), await sealRecord(keys, staticHeader, hash, plaintext, nonce));
+    }
+    const records = sortRecords([...byHash.values()]);
+    const headerBytes = encodeHeader({
+      ...base,
+      recordCount: records.length,
+      generation: base.generation + 1n,
+    });
+    const file = encodeVault(headerBytes, records);
+    file.set(
+      await fileMac(keys, file.subarray(0, file.length - MAC_LENGTH)),
+      file.length - MAC_LENGTH,
+    );
+    await this.#platform.fs.writeFileAtomic(
+      this.#paths.vault,
+      file,
+      { mode: 0o600, backupPath: this.#paths.vaultBackup },
+    );
+  }
+}
