@@ -19,7 +19,7 @@
  */
 import { accessConnection } from "./src/auth/access.ts";
 import { listConnections } from "./src/auth/connections.ts";
-import { type AuditInput, type AuthsomeContext, createContext } from "./src/auth/context.ts";
+import { type AuthsomeContext, createContext } from "./src/auth/context.ts";
 import { type AuthHeader, authHeader } from "./src/auth/headers.ts";
 import { AuditLog } from "./src/audit/audit_log.ts";
 import { createLogger } from "./src/log/logger.ts";
@@ -108,7 +108,7 @@ export class Authsome {
       home,
       profile: options.profile,
       log,
-      audit: { append: (entry: AuditInput) => audit.append(entry) },
+      audit,
     });
     return Promise.resolve(new Authsome(ctx));
   }

@@ -5,13 +5,15 @@
  * that lock is held: the planned hash chain (each entry carrying the SHA-256 of the previous
  * line, checked by `authsome log --verify`) only has to read the last line in `#encode`.
  *
- * Entries hold metadata, never secrets; as defence in depth they pass through the log
- * redactor, so a field named `access_token` lands as `[redacted]` whatever a caller passes.
+ * Entries hold metadata, never secrets; as defence in depth a field with a secret name (such as
+ * `access_token`) lands as `[redacted]` whatever a caller passes, and the exact values of the
+ * secrets this process loaded are masked. (Not the debug log's token-shape patterns: entries are
+ * built from our own fields, and compiling those patterns would cost every `get` ~1.5 ms.)
  *
  * @module
  */
 import { AuthsomeError, HomeUnavailableError } from "../errors.ts";
-import { createRedactor } from "../log/redact.ts";
+import { isSecretKey } from "../model/secret_names.ts";
 import { knownSecretValues } from "../model/secret.ts";
 import type { Platform } from "../platform/types.ts";
 
@@ -133,7 +135,7 @@ export class AuditLog {
     for (const key of Object.keys(ordered)) {
       if (ordered[key] === null || ordered[key] === undefined) delete ordered[key];
     }
-    const redacted = createRedactor(knownSecretValues()).fields(ordered);
+    const redacted = sanitize(ordered, [...knownSecretValues()], false);
     return Promise.resolve(`${JSON.stringify(redacted)}\n`);
   }
 
@@ -206,4 +208,27 @@ export async function readLastLines(
     if (lines.length === count) break;
   }
   return lines.reverse();
+}
+
+function maskKnown(text: string, known: readonly string[]): string {
+  let out = text;
+  for (const value of known) if (out.includes(value)) out = out.replaceAll(value, "[redacted]");
+  return out;
+}
+
+/** Masks secret-named fields and known secret values in an entry (a deep copy). */
+function sanitize(value: unknown, known: readonly string[], secret: boolean): unknown {
+  if (secret && value !== null && value !== undefined) return "[redacted]";
+  if (typeof value === "string") return maskKnown(value, known);
+  const toJSON = (value as { toJSON?: unknown } | null)?.toJSON;
+  if (typeof toJSON === "function") return sanitize(toJSON.call(value), known, secret);
+  if (Array.isArray(value)) return value.map((item) => sanitize(item, known, secret));
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(value)) {
+      out[key] = sanitize(child, known, secret || isSecretKey(key));
+    }
+    return out;
+  }
+  return value;
 }

@@ -4,29 +4,19 @@
  *
  * @module
  */
-import { RefreshError } from "../errors.ts";
+import type { RefreshError } from "../errors.ts";
 import type { Connection } from "../model/connection.ts";
 import type { AuthsomeContext } from "./context.ts";
-import { requireConnection, resolveConnectionName } from "./connections.ts";
+import { loadConnection } from "./connections.ts";
 import { needsRefresh } from "./refresh_rule.ts";
-
-/**
- * Refreshes a connection whose token is inside the refresh window. Provided by the OAuth
- * layer; returns the connection to hand out (refreshed, or still valid with a warning).
- */
-export type Refresher = (ctx: AuthsomeContext, connection: Connection) => Promise<Connection>;
 
 /** What an access call returns. */
 export interface AccessResult {
   connection: Connection;
   /** Set when a refresh failed but a value may still be shown (`get --field status`). */
   refreshError?: RefreshError;
-}
-
-/** The recovery hint for a connection the provider rejected. */
-export function invalidConnectionHint(provider: string): string {
-  return `authsome revoke ${provider} && authsome login ${provider}` +
-    `   (or: authsome login ${provider} --force)`;
+  /** Set when a refresh failed but the stored token is still valid (printed as a warning). */
+  warning?: string;
 }
 
 /**
@@ -36,29 +26,33 @@ export function invalidConnectionHint(provider: string): string {
 export async function accessConnection(
   ctx: AuthsomeContext,
   provider: string,
-  options: { connection?: string; tolerateRefreshFailure?: boolean; refresher?: Refresher },
+  options: { connection?: string; tolerateRefreshFailure?: boolean },
 ): Promise<AccessResult> {
   const snapshot = await ctx.vault.read();
-  const name = await resolveConnectionName(snapshot, ctx.profile, provider, options.connection);
-  const connection = await requireConnection(snapshot, ctx.profile, provider, name);
+  const connection = await loadConnection(snapshot, ctx.profile, provider, options.connection);
+  if (connection.status === "connected" && !needsRefresh(connection, ctx.platform.clock.now())) {
+    return { connection };
+  }
+  // Only now load the OAuth code and the provider registry: the common case above never does.
+  const { refreshConnection, ConnectionRefreshError, recoveryHint, refreshFailedMessage } =
+    await import("./refresh.ts");
   try {
     if (connection.status === "invalid") {
-      throw new RefreshError(
-        `refresh failed for ${provider} (${name}): ${connection.lastRefreshError ?? "invalid"}`,
-        { hint: invalidConnectionHint(provider) },
+      const reason = connection.lastRefreshError ?? "invalid_grant";
+      throw new ConnectionRefreshError(
+        refreshFailedMessage(connection, reason),
+        connection,
+        recoveryHint(provider, reason),
       );
     }
-    if (!needsRefresh(connection, ctx.platform.clock.now())) return { connection };
-    if (!options.refresher) {
-      throw new RefreshError(
-        `refresh failed for ${provider} (${name}): this build cannot refresh OAuth2 tokens`,
-        { hint: `authsome login ${provider} --force` },
-      );
-    }
-    return { connection: await options.refresher(ctx, connection) };
+    // API keys never refresh.
+    if (connection.authType !== "oauth2") return { connection };
+    const definition = (await ctx.providers()).get(provider);
+    const outcome = await refreshConnection(ctx, definition, connection);
+    return { connection: outcome.connection, warning: outcome.warning };
   } catch (error) {
-    if (options.tolerateRefreshFailure && error instanceof RefreshError) {
-      return { connection, refreshError: error };
+    if (options.tolerateRefreshFailure && error instanceof ConnectionRefreshError) {
+      return { connection: error.connection, refreshError: error };
     }
     throw error;
   }

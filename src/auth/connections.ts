@@ -67,6 +67,27 @@ export async function requireConnection(
   );
 }
 
+/**
+ * The connection a command means (explicit name, else the provider's default), or a "not
+ * logged in" error. The default's lookup and the common `default` name are read in parallel.
+ */
+export async function loadConnection(
+  reader: RecordReader,
+  profile: string,
+  provider: string,
+  explicit: string | undefined,
+): Promise<Connection> {
+  if (explicit !== undefined) {
+    return await requireConnection(reader, profile, provider, checkName("connection", explicit));
+  }
+  const [name, guess] = await Promise.all([
+    resolveConnectionName(reader, profile, provider, undefined),
+    findConnection(reader, profile, provider, "default"),
+  ]);
+  if (name === "default" && guess) return guess;
+  return await requireConnection(reader, profile, provider, name);
+}
+
 /** Every connection of a provider (or of the profile when provider is omitted). */
 export async function listConnections(
   reader: RecordReader,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { AuditEvent } from "../audit/audit_log.ts";
 import { checkName } from "../model/connection.ts";
 import { type HomePaths, homePaths } from "../model/home.ts";
 import type { Platform } from "../platform/types.ts";
@@ -18,18 +19,9 @@ export interface LogSink {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-/** One audit entry before its timestamp is added. */
-export interface AuditInput {
-  event: string;
-  provider?: string;
-  connection?: string;
-  status: "success" | "failure";
-  [field: string]: unknown;
-}
-
 /** The audit log as the core sees it. */
 export interface AuditSink {
-  append(entry: AuditInput): Promise<void>;
+  append(entry: AuditEvent): Promise<void>;
 }
 
 /** Everything a use case needs. */

@@ -9,7 +9,7 @@ import type { Connection } from "../model/connection.ts";
 import type { ProviderDefinition } from "../model/provider.ts";
 import type { Secret } from "../model/secret.ts";
 import { envVarNames } from "../providers/registry.ts";
-import { accessConnection, type Refresher } from "./access.ts";
+import { accessConnection } from "./access.ts";
 import type { AuthsomeContext } from "./context.ts";
 import { listConnections, resolveConnectionName } from "./connections.ts";
 
@@ -39,7 +39,7 @@ function entryFor(definition: ProviderDefinition, connection: Connection) {
 export async function buildExport(
   ctx: AuthsomeContext,
   provider: string | undefined,
-  options: { connection?: string; format: string; refresher?: Refresher },
+  options: { connection?: string; format: string; onWarning?: (message: string) => void },
 ): Promise<ExportEntry[]> {
   const registry = await ctx.providers();
   const targets: { definition: ProviderDefinition; connection: string; isDefault: boolean }[] = [];
@@ -72,10 +72,10 @@ export async function buildExport(
   const entries: ExportEntry[] = [];
   const taken = new Set<string>();
   for (const target of targets) {
-    const { connection } = await accessConnection(ctx, target.definition.name, {
+    const { connection, warning } = await accessConnection(ctx, target.definition.name, {
       connection: target.connection,
-      refresher: options.refresher,
     });
+    if (warning) options.onWarning?.(warning);
     const entry = entryFor(target.definition, connection);
     if (!entry) {
       throw new CredentialMissingError(

@@ -26,32 +26,27 @@ import { suggest } from "./suggest.ts";
 
 /** The flags every command accepts (CONTRACT §5). */
 export const GLOBAL_FLAGS: readonly FlagSpec[] = [
-  { name: "json", type: "boolean", description: "Print machine-readable JSON" },
-  { name: "quiet", type: "boolean", description: "Print only results and errors" },
-  { name: "no-color", type: "boolean", description: "Disable colour (also NO_COLOR=1)" },
-  { name: "verbose", type: "boolean", description: "Print debug logs to stderr" },
+  { name: "json", type: "boolean", description: "print machine-readable JSON" },
+  { name: "quiet", type: "boolean", description: "print only results and errors" },
+  { name: "no-color", type: "boolean", description: "disable colour (also NO_COLOR=1)" },
+  { name: "verbose", type: "boolean", description: "print debug logs to stderr" },
   {
     name: "log-file",
     type: "string",
     valueName: "<path>",
     allowEmpty: true,
     completeWith: "file",
-    description: 'Write the debug log here ("" for no file)',
+    description: 'write the debug log here ("" for no file)',
   },
-  { name: "profile", type: "string", valueName: "<name>", description: "Use this profile" },
-  { name: "help", short: "h", type: "boolean", description: "Show help" },
-  { name: "version", short: "v", type: "boolean", description: "Show the version" },
+  { name: "profile", type: "string", valueName: "<name>", description: "use this profile" },
+  { name: "help", short: "h", type: "boolean", description: "show help" },
+  { name: "version", short: "v", type: "boolean", description: "show the version" },
 ];
 
-const GLOBAL_KEYS: Readonly<Record<string, keyof GlobalOptions>> = {
-  json: "json",
-  quiet: "quiet",
+// Global flag names that differ from their `GlobalOptions` key; the others are the same.
+const GLOBAL_KEYS: Readonly<Record<string, string>> = {
   "no-color": "noColor",
-  verbose: "verbose",
   "log-file": "logFile",
-  profile: "profile",
-  help: "help",
-  version: "version",
 };
 
 const NUMBER = /^-?(\d+(\.\d+)?|\.\d+)$/;
@@ -63,11 +58,8 @@ export interface CommandEntry {
 }
 
 /** Every runnable command, depth first: groups are replaced by their sub-commands. */
-export function leafCommands(
-  commands: readonly CommandSpec[],
-  prefix: string[] = [],
-): CommandEntry[] {
-  return commands.flatMap((spec) =>
+export function leafCommands(specs: readonly CommandSpec[], prefix: string[] = []): CommandEntry[] {
+  return specs.flatMap((spec) =>
     spec.subcommands?.length
       ? leafCommands(spec.subcommands, [...prefix, spec.name])
       : [{ path: [...prefix, spec.name], spec }]
@@ -159,9 +151,8 @@ class Parser {
     // `--profle work list` makes "work" look like a command; the flag typo is the real error.
     if (this.#error) throw this.#error;
     const guess = suggest(name, choices.map((c) => c.name));
-    throw new UsageError(`unknown command "${[...this.#path, name].join(" ")}"`, {
-      hint: guess ? `Did you mean "${[...this.#path, guess].join(" ")}"?` : this.#helpHint(),
-    });
+    const hint = guess ? `Did you mean "${[...this.#path, guess].join(" ")}"?` : undefined;
+    throw this.#usage(`unknown command "${[...this.#path, name].join(" ")}"`, hint);
   }
 
   #candidates(): readonly FlagSpec[] {
@@ -231,7 +222,7 @@ class Parser {
   #set(flag: FlagSpec, value: FlagValue): void {
     const commandFlag = this.#spec?.flags.includes(flag);
     if (commandFlag) this.#flags[flag.name] = value;
-    else Object.assign(this.#global, { [GLOBAL_KEYS[flag.name]]: value });
+    else Object.assign(this.#global, { [GLOBAL_KEYS[flag.name] ?? flag.name]: value });
   }
 
   #unknownFlag(shown: string): void {
@@ -255,35 +246,26 @@ class Parser {
     const name = this.#path.join(" ");
     if (spec.subcommands?.length) {
       const names = spec.subcommands.map((c) => c.name).join(", ");
-      throw new UsageError(`missing subcommand for "${name}" (one of: ${names})`, {
-        hint: this.#helpHint(),
-      });
+      throw this.#usage(`missing subcommand for "${name}" (one of: ${names})`);
     }
     spec.args.forEach((arg, index) => {
       const value = this.#args[index];
       if (value === undefined && arg.required) {
-        throw new UsageError(`missing argument <${arg.name}>`, { hint: this.#helpHint() });
+        throw this.#usage(`missing argument <${arg.name}>`);
       }
       if (value !== undefined && arg.choices && !arg.choices.includes(value)) {
         const allowed = arg.choices.join(", ");
-        throw new UsageError(
-          `invalid value "${value}" for <${arg.name}>: expected one of ${allowed}`,
-          { hint: this.#helpHint() },
-        );
+        throw this.#usage(`invalid value "${value}" for <${arg.name}>: expected one of ${allowed}`);
       }
     });
     if (this.#args.length > spec.args.length) {
       const extra = this.#args.slice(spec.args.length);
-      throw new UsageError(`unexpected argument "${extra[0]}"`, {
-        hint: spec.passthrough
-          ? `Put the command after "--": authsome ${name} -- ${extra.join(" ")}`
-          : this.#helpHint(),
-      });
+      const fix = `Put the command after "--": authsome ${name} -- ${extra.join(" ")}`;
+      throw this.#usage(`unexpected argument "${extra[0]}"`, spec.passthrough ? fix : undefined);
     }
     if (spec.passthrough && this.#rest.length === 0) {
-      throw new UsageError('missing command after "--"', {
-        hint: `Usage: authsome ${name} [flags] -- <command> [args...]`,
-      });
+      const usage = `Usage: authsome ${name} [flags] -- <command> [args...]`;
+      throw this.#usage('missing command after "--"', usage);
     }
   }
 
@@ -300,11 +282,14 @@ class Parser {
     return flags;
   }
 
-  #helpHint(): string {
-    return `Run: authsome ${[...this.#path, "--help"].join(" ")}`;
+  /** A usage error whose hint defaults to the help of the command parsed so far. */
+  #usage(message: string, hint?: string): UsageError {
+    return new UsageError(message, {
+      hint: hint ?? `Run: authsome ${[...this.#path, "--help"].join(" ")}`,
+    });
   }
 
-  #fail(message: string, hint: string = this.#helpHint()): void {
-    this.#error ??= new UsageError(message, { hint });
+  #fail(message: string, hint?: string): void {
+    this.#error ??= this.#usage(message, hint);
   }
 }

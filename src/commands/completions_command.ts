@@ -19,6 +19,8 @@ export async function run({ ctx, out, parsed }: Invocation): Promise<number> {
     });
   }
   const providers = (await ctx.providers()).list().map((e) => e.definition.name);
-  out.data(renderCompletions(shell as typeof SHELLS[number], COMMANDS, providers));
+  out.data(
+    renderCompletions(shell as typeof SHELLS[number], COMMANDS, providers),
+  );
   return 0;
 }

@@ -16,6 +16,7 @@ export async function run(invocation: Invocation): Promise<number> {
   const entries = await buildExport(ctx, provider, {
     connection: stringFlag(invocation, "connection"),
     format,
+    onWarning: (message) => out.warn(message),
   });
   if (format === "json") {
     const object: Record<string, string> = {};

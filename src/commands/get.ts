@@ -28,7 +28,7 @@ export async function run(invocation: Invocation): Promise<number> {
     });
   }
   const revealing = field !== undefined ? isSecretField(field) : showSecret;
-  const { connection, refreshError } = await accessConnection(ctx, provider, {
+  const { connection, refreshError, warning } = await accessConnection(ctx, provider, {
     connection: stringFlag(invocation, "connection"),
     tolerateRefreshFailure: field !== undefined && !isSecretField(field),
   }).catch(async (error) => {
@@ -37,6 +37,7 @@ export async function run(invocation: Invocation): Promise<number> {
     throw error;
   });
   if (refreshError) out.warn(refreshError.message);
+  if (warning) out.warn(warning);
   if (revealing) {
     await ctx.audit.append({
       event: "get",

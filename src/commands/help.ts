@@ -26,7 +26,7 @@ const EXIT_CODES: readonly [number, string][] = [
 
 /** The text of `authsome --help` (and of `authsome` with no command). */
 export function renderTopHelp(commands: readonly CommandSpec[], version: string): string {
-  const rows: [string, string][] = [];
+  const rows: Row[] = [];
   for (const spec of commands) {
     if (spec.subcommands?.length) {
       for (const sub of spec.subcommands) {
@@ -36,6 +36,8 @@ export function renderTopHelp(commands: readonly CommandSpec[], version: string)
       rows.push([synopsis(spec), spec.summary]);
     }
   }
+  const globals = GLOBAL_FLAGS.map(flagRow);
+  const left = termWidth([...rows, ...globals]);
   return [
     `authsome ${version}`,
     "Local credentials for AI agents: OAuth2 tokens and API keys in one encrypted vault.",
@@ -44,15 +46,15 @@ export function renderTopHelp(commands: readonly CommandSpec[], version: string)
     "  authsome <command> [arguments] [flags]",
     "",
     "Commands:",
-    ...columns(rows),
+    ...columns(rows, left),
     "",
     "Global flags:",
-    ...columns(GLOBAL_FLAGS.map(flagRow)),
+    ...columns(globals, left),
     "",
     'Run "authsome <command> --help" for the arguments, flags and examples of a command.',
     "",
     "Exit codes:",
-    ...columns(EXIT_CODES.map(([code, meaning]) => [String(code), meaning])),
+    ...columns(EXIT_CODES.map(([code, meaning]) => [String(code), meaning]), 3),
     "",
   ].join("\n");
 }
@@ -60,23 +62,22 @@ export function renderTopHelp(commands: readonly CommandSpec[], version: string)
 /** The text of `authsome <path...> --help`. */
 export function renderCommandHelp(path: readonly string[], spec: CommandSpec): string {
   const name = ["authsome", ...path].join(" ");
+  const sections: [string, Row[]][] = [
+    ["Commands:", (spec.subcommands ?? []).map((sub) => [synopsis(sub), sub.summary])],
+    ["Arguments:", spec.args.map(argRow)],
+    [
+      "Arguments after --:",
+      spec.passthrough ? [["<command> [args...]", "The command to run and its arguments"]] : [],
+    ],
+    ["Flags:", spec.flags.map(flagRow)],
+    ["Global flags:", GLOBAL_FLAGS.map(flagRow)],
+  ];
+  const left = termWidth(sections.flatMap(([, rows]) => rows));
   const lines = [`Usage: ${name} ${synopsis(spec, { withName: false })}`.trimEnd(), ""];
   lines.push(...wrap(spec.description ?? spec.summary, WIDTH), "");
-  if (spec.subcommands?.length) {
-    lines.push("Commands:");
-    lines.push(...columns(spec.subcommands.map((sub) => [synopsis(sub), sub.summary])), "");
+  for (const [title, rows] of sections) {
+    if (rows.length > 0) lines.push(title, ...columns(rows, left), "");
   }
-  if (spec.args.length > 0) {
-    lines.push("Arguments:", ...columns(spec.args.map(argRow)), "");
-  }
-  if (spec.passthrough) {
-    lines.push("Arguments after --:");
-    lines.push(...columns([["<command> [args...]", "The command to run and its arguments"]]), "");
-  }
-  if (spec.flags.length > 0) {
-    lines.push("Flags:", ...columns(spec.flags.map(flagRow)), "");
-  }
-  lines.push("Global flags:", ...columns(GLOBAL_FLAGS.map(flagRow)), "");
   if (spec.examples.length > 0) {
     lines.push("Examples:", ...spec.examples.map((example) => `  ${example}`), "");
   }
@@ -96,14 +97,16 @@ function synopsis(spec: CommandSpec, options: { withName?: boolean } = {}): stri
   return parts.join(" ");
 }
 
-function argRow(arg: ArgSpec): [string, string] {
+type Row = [term: string, text: string];
+
+function argRow(arg: ArgSpec): Row {
   const notes: string[] = [];
   if (!arg.required) notes.push("optional");
   if (arg.choices) notes.push(`one of: ${arg.choices.join(", ")}`);
   return [`<${arg.name}>`, withNotes(arg.description, notes)];
 }
 
-function flagRow(flag: FlagSpec): [string, string] {
+function flagRow(flag: FlagSpec): Row {
   const short = flag.short ? `-${flag.short}, ` : "    ";
   const value = flag.type === "boolean" ? "" : ` ${flag.valueName ?? `<${flag.name}>`}`;
   const notes: string[] = [];
@@ -119,9 +122,13 @@ function withNotes(text: string, notes: readonly string[]): string {
   return notes.length > 0 ? `${text} (${notes.join("; ")})` : text;
 }
 
+/** Width of the term column: the longest term, capped so descriptions keep their room. */
+function termWidth(rows: readonly Row[]): number {
+  return Math.min(Math.max(0, ...rows.map(([term]) => term.length)), 32);
+}
+
 /** Two aligned columns; long descriptions wrap under their own column. */
-function columns(rows: readonly [string, string][]): string[] {
-  const left = Math.min(Math.max(0, ...rows.map(([term]) => term.length)), 32);
+function columns(rows: readonly Row[], left: number): string[] {
   const indent = 2 + left + 3;
   return rows.flatMap(([term, text]) => {
     const body = wrap(text, Math.max(WIDTH - indent, 30));

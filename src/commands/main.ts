@@ -7,7 +7,7 @@
 import { createContext } from "../auth/context.ts";
 import { AuditLog } from "../audit/audit_log.ts";
 import { AuthsomeError, describeError, ExitCode, UsageError } from "../errors.ts";
-import { createLogger } from "../log/logger.ts";
+import { createLazyLogger } from "../log/lazy_logger.ts";
 import { resolveHome } from "../model/home.ts";
 import type { Platform } from "../platform/types.ts";
 import { VERSION } from "../version.ts";
@@ -58,7 +58,7 @@ export async function main(argv: string[], platform: Platform): Promise<number> 
   }
 
   const home = resolveHome(platform.env, platform.userHome());
-  const log = createLogger({
+  const log = createLazyLogger({
     platform,
     home,
     logFile: global.logFile,
@@ -72,7 +72,6 @@ export async function main(argv: string[], platform: Platform): Promise<number> 
       audit: new AuditLog(platform, home),
       lockTimeoutMs: lockTimeout(platform),
     });
-    log.debug(`command ${parsed.path.join(" ")}`, { profile: ctx.profile, home });
     const loader = COMMAND_LOADERS[parsed.path[0]];
     if (!loader) throw new UsageError(`command "${parsed.path[0]}" is not available`);
     const command = await loader();

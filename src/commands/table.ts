@@ -191,7 +191,12 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "completions",
     summary: "Print a shell completion script",
-    args: [{ name: "shell", description: "bash, zsh or fish", required: true }],
+    args: [{
+      name: "shell",
+      description: "bash, zsh or fish",
+      required: true,
+      choices: ["bash", "zsh", "fish"],
+    }],
     flags: [],
     examples: [
       "$ authsome completions bash > ~/.local/share/bash-completion/completions/authsome",

@@ -4,7 +4,15 @@
  * @module
  */
 import { InterruptedError } from "../errors.ts";
-import type { FileInfo, FileSystem, HeldLock, Platform, Terminal } from "./types.ts";
+import type {
+  FileInfo,
+  FileSystem,
+  HeldLock,
+  LocalServer,
+  Platform,
+  ServeOptions,
+  Terminal,
+} from "./types.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -34,21 +42,23 @@ async function fsyncDirectory(dir: string): Promise<void> {
 
 /** File-system operations on the real disk. */
 export const denoFileSystem: FileSystem = {
-  async readFile(path) {
+  // Small reads are synchronous on purpose: an async fs op costs a thread-pool round trip
+  // (~0.2-0.8 ms each), and `get` makes several of them on every call.
+  readFile(path) {
     try {
-      return await Deno.readFile(path);
+      return Promise.resolve(Deno.readFileSync(path));
     } catch (error) {
-      if (isNotFound(error)) return null;
-      throw error;
+      if (isNotFound(error)) return Promise.resolve(null);
+      return Promise.reject(error);
     }
   },
 
-  async readTextFile(path) {
+  readTextFile(path) {
     try {
-      return await Deno.readTextFile(path);
+      return Promise.resolve(Deno.readTextFileSync(path));
     } catch (error) {
-      if (isNotFound(error)) return null;
-      throw error;
+      if (isNotFound(error)) return Promise.resolve(null);
+      return Promise.reject(error);
     }
   },
 
@@ -82,15 +92,20 @@ export const denoFileSystem: FileSystem = {
     await fsyncDirectory(dir);
   },
 
-  async appendFile(path, data, { mode }) {
-    using file = await Deno.open(path, { append: true, create: true, mode });
-    let written = 0;
-    while (written < data.length) written += await file.write(data.subarray(written));
+  appendFile(path, data, { mode }) {
+    try {
+      using file = Deno.openSync(path, { append: true, create: true, mode });
+      let written = 0;
+      while (written < data.length) written += file.writeSync(data.subarray(written));
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   },
 
   async ensureDir(path, mode) {
     try {
-      const info = await Deno.stat(path);
+      const info = Deno.statSync(path);
       if (info.isDirectory) return;
     } catch (error) {
       if (!isNotFound(error)) throw error;
@@ -99,18 +114,18 @@ export const denoFileSystem: FileSystem = {
     if (Deno.build.os !== "windows") await Deno.chmod(path, mode);
   },
 
-  async stat(path): Promise<FileInfo | null> {
+  stat(path): Promise<FileInfo | null> {
     try {
-      const info = await Deno.stat(path);
-      return {
+      const info = Deno.statSync(path);
+      return Promise.resolve({
         isFile: info.isFile,
         isDirectory: info.isDirectory,
         size: info.size,
         mode: info.mode === null ? null : info.mode & 0o777,
-      };
+      });
     } catch (error) {
-      if (isNotFound(error)) return null;
-      throw error;
+      if (isNotFound(error)) return Promise.resolve(null);
+      return Promise.reject(error);
     }
   },
 
@@ -141,13 +156,13 @@ export const denoFileSystem: FileSystem = {
   },
 
   async lock(path, timeoutMs): Promise<HeldLock | null> {
-    const file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
+    const file = Deno.openSync(path, { read: true, write: true, create: true, mode: 0o600 });
     const deadline = Date.now() + timeoutMs;
     let delay = 5;
     try {
       // Poll tryLock rather than block: blocking lock() calls occupy Deno's blocking thread
       // pool, and many waiters in one process can starve every other file operation.
-      while (!(await file.tryLock(true))) {
+      while (!file.tryLockSync(true)) {
         if (Date.now() >= deadline) {
           file.close();
           return null;
@@ -162,14 +177,15 @@ export const denoFileSystem: FileSystem = {
     }
     let released = false;
     return {
-      async release() {
-        if (released) return;
+      release() {
+        if (released) return Promise.resolve();
         released = true;
         try {
-          await file.unlock();
+          file.unlockSync();
         } finally {
           file.close();
         }
+        return Promise.resolve();
       },
     };
   },
@@ -245,6 +261,58 @@ function concat(chunks: Uint8Array[]): Uint8Array {
   return out;
 }
 
+async function serve(
+  options: ServeOptions,
+  handler: (request: Request) => Response | Promise<Response>,
+): Promise<LocalServer> {
+  const { promise: listening, resolve } = Promise.withResolvers<number>();
+  const server = Deno.serve({
+    hostname: options.hostname,
+    port: options.port,
+    signal: options.signal,
+    onListen: ({ port }) => resolve(port),
+  }, handler);
+  const port = await listening;
+  return {
+    port,
+    async close() {
+      await server.shutdown();
+    },
+  };
+}
+
+function systemOpener(os: string): string[] | null {
+  if (os === "darwin") return ["open"];
+  if (os === "windows") return ["cmd", "/c", "start", ""];
+  return ["xdg-open"];
+}
+
+async function openBrowser(url: string): Promise<boolean> {
+  const configured = Deno.env.get("AUTHSOME_BROWSER");
+  if (configured === "none") return false;
+  const command = configured ? configured.split(" ").filter(Boolean) : systemOpener(Deno.build.os);
+  if (!command || command.length === 0) return false;
+  try {
+    const child = new Deno.Command(command[0], {
+      args: [...command.slice(1), url],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    // A browser launcher may keep running; only a quick failure to start counts.
+    child.unref();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function onInterrupt(listener: () => void): () => void {
+  if (Deno.build.os === "windows") return () => {};
+  Deno.addSignalListener("SIGINT", listener);
+  return () => Deno.removeSignalListener("SIGINT", listener);
+}
+
 /** The platform of the running Deno process. */
 export function denoPlatform(): Platform {
   return {
@@ -259,5 +327,9 @@ export function denoPlatform(): Platform {
     userHome: () => Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE"),
     pid: Deno.pid,
     os: Deno.build.os,
+    fetch: (input, init) => fetch(input, init),
+    serve,
+    openBrowser,
+    onInterrupt,
   };
 }

@@ -76,6 +76,23 @@ export interface Terminal {
   readMasked(prompt: string): Promise<string>;
 }
 
+/** A running loopback HTTP server. */
+export interface LocalServer {
+  /** The port it listens on (useful with port 0). */
+  readonly port: number;
+  /** Stops listening and waits for in-flight requests. */
+  close(): Promise<void>;
+}
+
+/** Options of {@linkcode Platform.serve}. */
+export interface ServeOptions {
+  /** Always a loopback address: `127.0.0.1` unless a test says otherwise. */
+  hostname: string;
+  /** 0 picks a free port. */
+  port: number;
+  signal?: AbortSignal;
+}
+
 /** Everything the core needs from the outside. */
 export interface Platform {
   fs: FileSystem;
@@ -91,4 +108,18 @@ export interface Platform {
   pid: number;
   /** `linux`, `darwin` or `windows`. */
   os: string;
+  /** HTTP client for authorization servers (honours HTTP(S)_PROXY like Deno's fetch). */
+  fetch: typeof fetch;
+  /** Serves HTTP on a loopback address (OAuth callback, secret form, daemon). */
+  serve(
+    options: ServeOptions,
+    handler: (request: Request) => Response | Promise<Response>,
+  ): Promise<LocalServer>;
+  /**
+   * Opens a URL for the user: the command in `AUTHSOME_BROWSER` (`none` prints only), else the
+   * system opener. Resolves false when nothing could be opened; never throws.
+   */
+  openBrowser(url: string): Promise<boolean>;
+  /** Calls `listener` on SIGINT (Ctrl-C); returns a function that removes it. */
+  onInterrupt(listener: () => void): () => void;
 }

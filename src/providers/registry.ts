@@ -136,7 +136,9 @@ export class ProviderRegistry {
       return { definition: custom, source: "custom", overridesBundled: this.isBundled(name) };
     }
     const bundled = bundledDefinition(name);
-    return bundled ? { definition: bundled, source: "bundled", overridesBundled: false } : undefined;
+    return bundled
+      ? { definition: bundled, source: "bundled", overridesBundled: false }
+      : undefined;
   }
 
   #names(): string[] {

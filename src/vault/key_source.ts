@@ -76,8 +76,11 @@ export async function assertPrivate(platform: Platform, path: string, what: stri
 }
 
 async function readKeyFile(platform: Platform, paths: HomePaths): Promise<Uint8Array | null> {
-  await assertPrivate(platform, paths.masterKey, "the key file");
-  const text = await platform.fs.readTextFile(paths.masterKey);
+  // Both at once: this is on the path of every `get`.
+  const [, text] = await Promise.all([
+    assertPrivate(platform, paths.masterKey, "the key file"),
+    platform.fs.readTextFile(paths.masterKey),
+  ]);
   if (text === null) return null;
   const key = decodeKey(text);
   if (!key) {

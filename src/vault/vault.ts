@@ -204,8 +204,10 @@ export class Vault {
 
   /** Reads the vault without a lock. A missing file reads as an empty vault. */
   async read(): Promise<VaultSnapshot> {
-    await assertPrivate(this.#platform, this.#paths.vault, "the vault");
-    const bytes = await this.#platform.fs.readFile(this.#paths.vault);
+    const [, bytes] = await Promise.all([
+      assertPrivate(this.#platform, this.#paths.vault, "the vault"),
+      this.#platform.fs.readFile(this.#paths.vault),
+    ]);
     if (bytes === null) return new VaultSnapshot(null, null, null, []);
     return await this.#open(bytes);
   }
@@ -214,12 +216,16 @@ export class Vault {
    * Runs `change` under `vault.lock` against a fresh read and writes the result atomically
    * (keeping the previous file as `vault.enc.bak`) if it changed anything.
    */
-  async update<T>(change: (tx: VaultTransaction) => Promise<T> | T): Promise<T> {
+  async update<T>(
+    change: (tx: VaultTransaction) => Promise<T> | T,
+    options: { lockTimeoutMs?: number } = {},
+  ): Promise<T> {
     await this.ensureHome();
-    const lock = await this.#platform.fs.lock(this.#paths.vaultLock, this.#lockTimeoutMs);
+    const timeout = options.lockTimeoutMs ?? this.#lockTimeoutMs;
+    const lock = await this.#platform.fs.lock(this.#paths.vaultLock, timeout);
     if (!lock) {
       throw new VaultLockedError(
-        `the vault is locked by another authsome process (waited ${this.#lockTimeoutMs / 1000} s)`,
+        `the vault is locked by another authsome process (waited ${timeout / 1000} s)`,
         { hint: `Retry when it finishes; to see who holds it: fuser ${this.#paths.vaultLock}` },
       );
     }

@@ -2,7 +2,7 @@
  * A test platform: the real file system (in a temp dir), with a controllable clock, a chosen
  * environment, optional deterministic randomness and a captured terminal.
  */
-import { denoFileSystem } from "../../src/platform/deno.ts";
+import { denoFileSystem, denoPlatform } from "../../src/platform/deno.ts";
 import type { Platform, Terminal } from "../../src/platform/types.ts";
 
 /** Captured terminal output and scripted input. */
@@ -78,6 +78,10 @@ export function fakePlatform(options: {
     userHome: () => "/nonexistent",
     pid: 4242,
     os: "linux",
+    fetch: (input, init) => fetch(input, init),
+    serve: (serveOptions, handler) => denoPlatform().serve(serveOptions, handler),
+    openBrowser: () => Promise.resolve(false),
+    onInterrupt: () => () => {},
     setNow(ms) {
       now = ms;
     },

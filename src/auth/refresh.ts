@@ -1,0 +1,223 @@
+/**
+ * Token refresh exactly as CONTRACT §4 and the troubleshooting page describe.
+ *
+ * Exactly one token-endpoint request across processes: the refresh runs inside a vault update,
+ * so it holds `vault.lock` from the re-read through the token request to the write. Everyone
+ * else waiting on the lock then re-reads, finds the fresh token (or the failure a peer has just
+ * recorded) and returns it without calling the provider again.
+ *
+ * Outcomes:
+ * - success: `connected`, new access token, new refresh token only if one was returned;
+ * - network trouble (DNS, refused, timeout, 5xx, 429) and the token is past `expires_at`:
+ *   `expired`, exit 6; not yet past: stays `connected`, the stored token with a warning;
+ * - the provider rejects the grant (`invalid_grant`, `invalid_client`, `expired_token`,
+ *   `unauthorized_client`): `invalid`, exit 6, with the recovery commands.
+ *
+ * @module
+ */
+import { describeError, RefreshError } from "../errors.ts";
+import { type Connection, rfc3339 } from "../model/connection.ts";
+import type { ProviderDefinition } from "../model/provider.ts";
+import { refreshAccessToken } from "../oauth/token_client.ts";
+import {
+  EndpointUnreachableError,
+  type OAuthDeps,
+  OAuthProtocolError,
+  REJECTING_ERRORS,
+} from "../oauth/types.ts";
+import { resolveTemplate } from "../providers/registry.ts";
+import { loadClient } from "./clients.ts";
+import type { AuthsomeContext } from "./context.ts";
+import { findConnection, saveConnection } from "./connections.ts";
+import { isPastExpiry, needsRefresh } from "./refresh_rule.ts";
+
+/** How long a refresh may wait for the vault lock: a peer may be mid-request. */
+const REFRESH_LOCK_TIMEOUT_MS = 30_000;
+/** The token request must finish well inside the waiters' lock deadline. */
+const TOKEN_REQUEST_TIMEOUT_MS = 10_000;
+/** A failure a peer recorded this recently is reported, not retried (one request per burst). */
+const RECENT_FAILURE_MS = 15_000;
+
+/** A refresh failure that carries the connection as it now stands (status updated). */
+export class ConnectionRefreshError extends RefreshError {
+  readonly connection: Connection;
+  constructor(message: string, connection: Connection, hint: string) {
+    super(message, { hint });
+    this.connection = connection;
+  }
+  override name = "ConnectionRefreshError";
+}
+
+/** The result of a refresh that did not fail outright. */
+export interface RefreshOutcome {
+  connection: Connection;
+  /** Set when the refresh failed but the stored token is still valid. */
+  warning?: string;
+}
+
+/** The recovery commands of the troubleshooting page, by cause. */
+export function recoveryHint(provider: string, reason: string): string {
+  if (reason === "expired_token") return `authsome login ${provider} --force`;
+  if (REJECTING_ERRORS.has(reason)) {
+    return `authsome revoke ${provider}     # clear local state + remote (if supported)\n` +
+      `authsome login ${provider}      # re-run the flow`;
+  }
+  return `Retry once your network is back: authsome get ${provider} --field status`;
+}
+
+/** `refresh failed for <provider> (<connection>): <reason>` */
+export function refreshFailedMessage(connection: Connection, reason: string): string {
+  return `refresh failed for ${connection.provider} (${connection.connectionName}): ${reason}`;
+}
+
+/** The OAuth dependencies of a context. */
+export function oauthDeps(ctx: AuthsomeContext, signal?: AbortSignal): OAuthDeps {
+  return {
+    fetch: ctx.platform.fetch,
+    now: () => ctx.platform.clock.now(),
+    sleep: (ms) => ctx.platform.clock.sleep(ms),
+    randomBytes: (n) => ctx.platform.randomBytes(n),
+    log: ctx.log,
+    signal,
+  };
+}
+
+type Attempt =
+  | { kind: "fresh"; connection: Connection }
+  | { kind: "refreshed"; connection: Connection }
+  | { kind: "failed"; connection: Connection; reason: string; network: boolean; peer: boolean };
+
+/** Refreshes `connection` (which is inside the refresh window). */
+export async function refreshConnection(
+  ctx: AuthsomeContext,
+  definition: ProviderDefinition,
+  stale: Connection,
+): Promise<RefreshOutcome> {
+  const { profile } = ctx;
+  const { provider, connectionName } = stale;
+  const attempt = await ctx.vault.update(async (tx): Promise<Attempt> => {
+    const current = await findConnection(tx, profile, provider, connectionName);
+    if (!current) return { kind: "fresh", connection: stale };
+    const now = ctx.platform.clock.now();
+    if (current.status === "connected" && !needsRefresh(current, now)) {
+      return { kind: "fresh", connection: current };
+    }
+    if (current.status === "invalid") {
+      const reason = current.lastRefreshError ?? "invalid_grant";
+      return { kind: "failed", connection: current, reason, network: false, peer: true };
+    }
+    if (recentFailure(current, now)) {
+      const reason = current.lastRefreshError!;
+      return { kind: "failed", connection: current, reason, network: true, peer: true };
+    }
+    const result = await requestRefresh(ctx, definition, current);
+    const stamped: Connection = { ...current, lastRefreshAt: rfc3339(ctx.platform.clock.now()) };
+    if (result.kind === "refreshed") {
+      await saveConnection(tx, { ...result.connection, lastRefreshAt: stamped.lastRefreshAt });
+      return { kind: "refreshed", connection: result.connection };
+    }
+    const failed: Connection = { ...stamped, lastRefreshError: result.reason };
+    if (!result.network) failed.status = "invalid";
+    else if (isPastExpiry(current, ctx.platform.clock.now())) failed.status = "expired";
+    await saveConnection(tx, failed);
+    return { ...result, connection: failed };
+  }, { lockTimeoutMs: REFRESH_LOCK_TIMEOUT_MS });
+
+  if (attempt.kind === "fresh") return { connection: attempt.connection };
+  if (attempt.kind === "refreshed" || !attempt.peer) {
+    await ctx.audit.append({
+      event: "refresh",
+      provider,
+      connection: connectionName,
+      status: attempt.kind === "refreshed" ? "success" : "failure",
+      ...(attempt.kind === "failed"
+        ? { error: attempt.reason, new_status: attempt.connection.status }
+        : { new_status: "connected" }),
+    });
+  }
+  if (attempt.kind === "refreshed") return { connection: attempt.connection };
+  const message = refreshFailedMessage(attempt.connection, attempt.reason);
+  if (attempt.connection.status === "connected") {
+    const until = attempt.connection.expiresAt ?? "expiry";
+    return {
+      connection: attempt.connection,
+      warning: `${message}; using the stored token, valid until ${until}`,
+    };
+  }
+  throw new ConnectionRefreshError(
+    message,
+    attempt.connection,
+    recoveryHint(provider, attempt.reason),
+  );
+}
+
+function recentFailure(connection: Connection, now: number): boolean {
+  if (!connection.lastRefreshError || !connection.lastRefreshAt) return false;
+  const at = Date.parse(connection.lastRefreshAt);
+  return !Number.isNaN(at) && now - at >= 0 && now - at < RECENT_FAILURE_MS;
+}
+
+type RequestResult =
+  | { kind: "refreshed"; connection: Connection }
+  | { kind: "failed"; reason: string; network: boolean; peer: false };
+
+async function requestRefresh(
+  ctx: AuthsomeContext,
+  definition: ProviderDefinition,
+  current: Connection,
+): Promise<RequestResult> {
+  if (!current.refreshToken) {
+    return { kind: "failed", reason: "no refresh token stored", network: false, peer: false };
+  }
+  if (!definition.oauth) {
+    return {
+      kind: "failed",
+      reason: "provider has no token endpoint",
+      network: false,
+      peer: false,
+    };
+  }
+  const client = await loadClient(ctx, definition);
+  if (!client) {
+    return { kind: "failed", reason: "no OAuth client stored", network: false, peer: false };
+  }
+  const tokenUrl = resolveTemplate(
+    definition.oauth.token_url,
+    current.baseUrl ?? definition.oauth.base_url,
+  );
+  try {
+    const tokens = await refreshAccessToken(oauthDeps(ctx), {
+      tokenUrl,
+      refreshToken: current.refreshToken,
+      client,
+      timeoutMs: TOKEN_REQUEST_TIMEOUT_MS,
+    });
+    const now = ctx.platform.clock.now();
+    return {
+      kind: "refreshed",
+      connection: {
+        ...current,
+        status: "connected",
+        accessToken: tokens.accessToken,
+        refreshToken: tokens.refreshToken ?? current.refreshToken,
+        tokenType: tokens.tokenType ?? current.tokenType,
+        scopes: tokens.scope ? tokens.scope.split(" ").filter(Boolean) : current.scopes,
+        expiresAt: tokens.expiresIn === null ? null : rfc3339(now + tokens.expiresIn * 1000),
+        obtainedAt: rfc3339(now),
+        lastRefreshError: null,
+      },
+    };
+  } catch (error) {
+    if (error instanceof EndpointUnreachableError) {
+      return { kind: "failed", reason: error.reason, network: true, peer: false };
+    }
+    if (error instanceof OAuthProtocolError) {
+      const rejecting = REJECTING_ERRORS.has(error.oauthError);
+      // Other OAuth errors (invalid_request, invalid_scope, ...) say nothing certain about
+      // the grant: they are reported but never turn the connection invalid.
+      return { kind: "failed", reason: error.oauthError, network: !rejecting, peer: false };
+    }
+    ctx.log.debug(`refresh failed unexpectedly: ${describeError(error)}`);
+    throw error;
+  }
+}
