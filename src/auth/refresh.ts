@@ -35,8 +35,6 @@ import { isPastExpiry, needsRefresh } from "./refresh_rule.ts";
 const REFRESH_LOCK_TIMEOUT_MS = 30_000;
 /** The token request must finish well inside the waiters' lock deadline. */
 const TOKEN_REQUEST_TIMEOUT_MS = 10_000;
-/** A failure a peer recorded this recently is reported, not retried (one request per burst). */
-const RECENT_FAILURE_MS = 15_000;
 
 /** A refresh failure that carries the connection as it now stands (status updated). */
 export class ConnectionRefreshError extends RefreshError {
@@ -95,6 +93,9 @@ export async function refreshConnection(
 ): Promise<RefreshOutcome> {
   const { profile } = ctx;
   const { provider, connectionName } = stale;
+  // A failure a peer records while we wait for the lock is reported, not retried: one request
+  // per burst of callers. A later call (the user retrying) tries again.
+  const waitingSince = ctx.platform.clock.now();
   const attempt = await ctx.vault.update(async (tx): Promise<Attempt> => {
     const current = await findConnection(tx, profile, provider, connectionName);
     if (!current) return { kind: "fresh", connection: stale };
@@ -106,12 +107,16 @@ export async function refreshConnection(
       const reason = current.lastRefreshError ?? "invalid_grant";
       return { kind: "failed", connection: current, reason, network: false, peer: true };
     }
-    if (recentFailure(current, now)) {
+    if (failedWhileWaiting(current, waitingSince)) {
       const reason = current.lastRefreshError!;
       return { kind: "failed", connection: current, reason, network: true, peer: true };
     }
     const result = await requestRefresh(ctx, definition, current);
-    const stamped: Connection = { ...current, lastRefreshAt: rfc3339(ctx.platform.clock.now()) };
+    // Milliseconds, so a failure can be ordered against a waiter's start.
+    const stamped: Connection = {
+      ...current,
+      lastRefreshAt: new Date(ctx.platform.clock.now()).toISOString(),
+    };
     if (result.kind === "refreshed") {
       await saveConnection(tx, { ...result.connection, lastRefreshAt: stamped.lastRefreshAt });
       return { kind: "refreshed", connection: result.connection };
@@ -151,10 +156,10 @@ export async function refreshConnection(
   );
 }
 
-function recentFailure(connection: Connection, now: number): boolean {
+function failedWhileWaiting(connection: Connection, waitingSince: number): boolean {
   if (!connection.lastRefreshError || !connection.lastRefreshAt) return false;
   const at = Date.parse(connection.lastRefreshAt);
-  return !Number.isNaN(at) && now - at >= 0 && now - at < RECENT_FAILURE_MS;
+  return !Number.isNaN(at) && at >= waitingSince;
 }
 
 type RequestResult =

@@ -1,11 +1,14 @@
 /**
- * `authsome login <provider>`.
+ * `authsome login <provider>`: API key or OAuth2 flow. Ctrl-C at any point exits 130 and
+ * leaves the vault as it was.
  *
  * @module
  */
-import { loginWithApiKey } from "../auth/login_api_key.ts";
-import { AuthenticationError, UsageError } from "../errors.ts";
+import type { LoginResult } from "../auth/login_api_key.ts";
+import { InterruptedError, UsageError } from "../errors.ts";
+import type { OAuthFlow } from "../model/provider.ts";
 import { booleanFlag, type Invocation, stringFlag } from "./invocation.ts";
+import type { Output } from "./output.ts";
 import { terminalSecretCollector } from "./secret_input.ts";
 
 /** Runs `login`. */
@@ -14,31 +17,95 @@ export async function run(invocation: Invocation): Promise<number> {
   const definition = (await ctx.providers()).get(parsed.args[0]);
   const flow = stringFlag(invocation, "flow") ?? definition.flow;
   const force = booleanFlag(invocation, "force");
+  const connection = stringFlag(invocation, "connection");
   if ((flow === "api_key") !== (definition.auth_type === "api_key")) {
     throw new UsageError(
       `${definition.name} is an ${definition.auth_type} provider; flow "${flow}" does not apply`,
       { hint: `authsome login ${definition.name}` },
     );
   }
-  if (definition.auth_type !== "api_key") {
-    throw new AuthenticationError(
-      `OAuth2 login (${flow}) is not available in this build of authsome yet`,
-      { hint: "Use an API-key provider, or a build with OAuth2 support" },
-    );
-  }
-  for (const flag of ["scopes", "base-url"]) {
-    if (stringFlag(invocation, flag) !== undefined) {
-      throw new UsageError(`--${flag} applies only to OAuth2 providers`);
-    }
-  }
+  const collector = terminalSecretCollector(platform, out);
   out.note(`Starting login for ${definition.name}...`);
   if (force) out.warn("Forcing login will overwrite any existing connection.");
-  const result = await loginWithApiKey(
-    ctx,
-    definition,
-    { connection: stringFlag(invocation, "connection"), force },
-    terminalSecretCollector(platform, out),
-  );
+  let result: LoginResult;
+  if (definition.auth_type === "api_key") {
+    for (const flag of ["scopes", "base-url"]) {
+      if (stringFlag(invocation, flag) !== undefined) {
+        throw new UsageError(`--${flag} applies only to OAuth2 providers`);
+      }
+    }
+    const { loginWithApiKey } = await import("../auth/login_api_key.ts");
+    result = await loginWithApiKey(ctx, definition, { connection, force }, collector);
+  } else {
+    const port = invocation.parsed.flags.port as number;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new UsageError(`--port must be 0..65535, got ${port}`);
+    }
+    const scopes = stringFlag(invocation, "scopes");
+    const controller = new AbortController();
+    const removeListener = platform.onInterrupt(() => controller.abort());
+    try {
+      const { loginWithOAuth } = await import("../auth/login_oauth.ts");
+      result = await loginWithOAuth(ctx, definition, {
+        connection,
+        force,
+        flow: flow as OAuthFlow,
+        scopes: scopes === undefined ? undefined : scopes.split(/[\s,]+/).filter(Boolean),
+        baseUrl: stringFlag(invocation, "base-url"),
+        port,
+        signal: controller.signal,
+      }, {
+        askClientId: async (provider, displayName, redirectUri) => {
+          if (!platform.terminal.stdinIsTerminal) {
+            const variable = definition.client.client_id_env;
+            throw new UsageError(`no OAuth client id for ${provider}`, {
+              hint: variable
+                ? `export ${variable}=<client id>   (then run the login again)`
+                : `Run the login in a terminal: authsome login ${provider}`,
+            });
+          }
+          out.note(`Register an OAuth app for ${displayName} with this redirect URL:`);
+          out.note(`  ${redirectUri}`);
+          return await platform.terminal.readLine(`${displayName} client id: `);
+        },
+        collectSecret: collector,
+        showAuthorizationUrl: (url) => showUrl(out, platform.openBrowser, url),
+        showDeviceCode: async (info) => {
+          out.note("");
+          out.note(`To authorize, open: ${info.verificationUri}`);
+          out.note(`and enter the code:  ${info.userCode}`);
+          out.note("");
+          if (info.verificationUriComplete) {
+            await platform.openBrowser(info.verificationUriComplete);
+          }
+          out.note(`Waiting for authorization (expires in ${info.expiresIn}s)...`);
+        },
+      });
+    } catch (error) {
+      if (controller.signal.aborted && !(error instanceof InterruptedError)) {
+        throw new InterruptedError("login cancelled; nothing was changed");
+      }
+      throw error;
+    } finally {
+      removeListener();
+    }
+  }
+  report(out, result);
+  return 0;
+}
+
+async function showUrl(
+  out: Output,
+  openBrowser: (url: string) => Promise<boolean>,
+  url: string,
+): Promise<void> {
+  out.note("Open this URL in your browser to authorize:");
+  out.note(`  ${url}`);
+  if (await openBrowser(url)) out.note("(opened in your browser)");
+  out.note("Waiting for the browser to come back (5 minutes)...");
+}
+
+function report(out: Output, result: LoginResult): void {
   if (out.json) {
     out.jsonValue({
       status: result.status,
@@ -52,5 +119,4 @@ export async function run(invocation: Invocation): Promise<number> {
   } else {
     out.line(`Successfully logged in to ${result.provider} (${result.connection}).`);
   }
-  return 0;
 }

@@ -10,8 +10,10 @@ import { type Invocation, stringFlag } from "./invocation.ts";
 export async function run(invocation: Invocation): Promise<number> {
   const { ctx, out, parsed } = invocation;
   const definition = (await ctx.providers()).get(parsed.args[0]);
+  const { revokeRemotely } = await import("../auth/remote_revoke.ts");
   const result = await logout(ctx, definition, {
     connection: stringFlag(invocation, "connection"),
+    revoker: revokeRemotely,
   });
   if (out.json) {
     out.jsonValue({
@@ -22,6 +24,10 @@ export async function run(invocation: Invocation): Promise<number> {
     });
   } else {
     out.line(`Logged out of ${result.provider} (${result.connection}).`);
+    if (result.remote === "revoked") out.line("The tokens were revoked at the provider.");
+    if (result.remote === "failed") {
+      out.warn("could not revoke the tokens at the provider; they were deleted locally.");
+    }
   }
   return 0;
 }

@@ -10,7 +10,11 @@ import type { Invocation } from "./invocation.ts";
 /** Runs `remove`. */
 export async function run({ ctx, out, parsed }: Invocation): Promise<number> {
   const definition = (await ctx.providers()).get(parsed.args[0]);
-  const revoked = await revokeProvider(ctx, definition, { event: "remove" });
+  const { revokeRemotely } = await import("../auth/remote_revoke.ts");
+  const revoked = await revokeProvider(ctx, definition, {
+    event: "remove",
+    revoker: revokeRemotely,
+  });
   const { removedCustom, bundledRemains } = await removeCustomProvider(ctx, definition.name);
   if (out.json) {
     out.jsonValue({

@@ -9,7 +9,8 @@ import type { Invocation } from "./invocation.ts";
 /** Runs `revoke`. */
 export async function run({ ctx, out, parsed }: Invocation): Promise<number> {
   const definition = (await ctx.providers()).get(parsed.args[0]);
-  const result = await revokeProvider(ctx, definition);
+  const { revokeRemotely } = await import("../auth/remote_revoke.ts");
+  const result = await revokeProvider(ctx, definition, { revoker: revokeRemotely });
   if (out.json) {
     out.jsonValue({
       status: "revoked",
@@ -24,6 +25,13 @@ export async function run({ ctx, out, parsed }: Invocation): Promise<number> {
       `Revoked all credentials for ${result.provider} ` +
         `(${result.connections.length} connection${result.connections.length === 1 ? "" : "s"}).`,
     );
+    const failed = result.connections.filter((c) => c.remote === "failed").length;
+    if (result.connections.some((c) => c.remote === "revoked")) {
+      out.line("Tokens were revoked at the provider.");
+    }
+    if (failed > 0) {
+      out.warn(`could not revoke ${failed} connection(s) at the provider; deleted locally.`);
+    }
   }
   return 0;
 }

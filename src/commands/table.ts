@@ -49,6 +49,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: "login",
     summary: "Log in to a provider (OAuth2 flow or API key)",
     description:
+      "OAuth2 providers run their flow: PKCE opens the browser and waits on a loopback\n" +
+      "redirect (set AUTHSOME_BROWSER to a command, or to none to only print the URL);\n" +
+      "device_code prints a code to enter elsewhere. The OAuth client id and secret come from\n" +
+      "the provider's environment variables (e.g. GITHUB_CLIENT_ID) or are asked for once.\n" +
       "API keys are read from the provider's environment variable, else typed at a masked\n" +
       "prompt, else read from standard input when it is not a terminal. Never pass secrets\n" +
       "as arguments. An existing connection is kept unless --force is given.",
@@ -64,9 +68,18 @@ export const COMMANDS: readonly CommandSpec[] = [
       connection,
       { name: "scopes", type: "string", valueName: "<a,b>", description: "scopes to request" },
       { name: "base-url", type: "string", valueName: "<url>", description: "provider base URL" },
+      {
+        name: "port",
+        type: "number",
+        valueName: "<port>",
+        default: 7999,
+        description: "loopback port for the OAuth redirect (0 = any free port)",
+      },
       { name: "force", type: "boolean", description: "replace an existing connection" },
     ],
     examples: [
+      "$ authsome login github                      # browser login (PKCE)",
+      "$ authsome login github --flow device_code   # over SSH: enter a code elsewhere",
       "$ authsome login openai                      # prompts for the key",
       "$ OPENAI_API_KEY=sk-... authsome login openai",
       '$ printf %s "$KEY" | authsome login resend --connection ci',

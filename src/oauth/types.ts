@@ -32,6 +32,13 @@ export interface ClientCredentials {
   clientSecret: Secret | null;
 }
 
+/**
+ * How the client authenticates to the token endpoint (RFC 6749 §2.3.1, RFC 7591 §2):
+ * `client_secret_post` (id and secret in the body), `client_secret_basic` (HTTP Basic with
+ * form-encoded id and secret) or `none` (public client: client_id in the body).
+ */
+export type TokenEndpointAuthMethod = "client_secret_post" | "client_secret_basic" | "none";
+
 /** A successful token response (RFC 6749 §5.1), secrets wrapped. */
 export interface TokenSet {
   accessToken: Secret;

@@ -222,6 +222,22 @@ async function readMaskedLine(prompt: string): Promise<string> {
   }
 }
 
+async function readVisibleLine(prompt: string): Promise<string> {
+  Deno.stderr.writeSync(encoder.encode(prompt));
+  const bytes: number[] = [];
+  const buffer = new Uint8Array(1);
+  while (true) {
+    const n = await Deno.stdin.read(buffer);
+    if (n === null) {
+      if (bytes.length === 0) throw new InterruptedError("Cancelled.");
+      break;
+    }
+    if (buffer[0] === 10) break;
+    bytes.push(buffer[0]);
+  }
+  return decoder.decode(new Uint8Array(bytes)).replace(/\r$/, "");
+}
+
 function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): void {
   const data = encoder.encode(text);
   let written = 0;
@@ -249,6 +265,7 @@ export const denoTerminal: Terminal = {
     return decoder.decode(concat(chunks));
   },
   readMasked: readMaskedLine,
+  readLine: readVisibleLine,
 };
 
 function concat(chunks: Uint8Array[]): Uint8Array {

@@ -74,6 +74,8 @@ export interface Terminal {
    * Rejects with `InterruptedError` on Ctrl-C.
    */
   readMasked(prompt: string): Promise<string>;
+  /** Prompts on stderr and reads one visible line from the terminal. */
+  readLine(prompt: string): Promise<string>;
 }
 
 /** A running loopback HTTP server. */

@@ -88,14 +88,62 @@ export interface SealedRecord {
   ciphertext: Uint8Array;
 }
 
-/** A decoded file: header, records in file order, the raw header bytes and the trailer. */
+/**
+ * A decoded file. Records are indexed by offset only: views are made on demand, so opening a
+ * 10,000-record vault to read one record does not allocate 30,000 objects.
+ */
 export interface DecodedVault {
   header: VaultHeader;
   headerBytes: Uint8Array;
-  records: SealedRecord[];
+  /** The whole file. */
+  bytes: Uint8Array;
+  /** Offset of each record (its hash) in `bytes`, in file (= hash) order. */
+  offsets: Uint32Array;
   /** The bytes the trailer MAC covers (everything before it). */
   authenticated: Uint8Array;
   mac: Uint8Array;
+}
+
+/** Number of records of a decoded file. */
+export function recordCount(decoded: DecodedVault): number {
+  return decoded.offsets.length;
+}
+
+/** A view of the i-th record (no copy). */
+export function recordAt(decoded: DecodedVault, index: number): SealedRecord {
+  const { bytes } = decoded;
+  const offset = decoded.offsets[index];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const length = view.getUint32(offset + RECORD_HASH_LENGTH + NONCE_LENGTH);
+  const start = offset + RECORD_PREFIX_LENGTH;
+  return {
+    hash: bytes.subarray(offset, offset + RECORD_HASH_LENGTH),
+    nonce: bytes.subarray(offset + RECORD_HASH_LENGTH, offset + RECORD_HASH_LENGTH + NONCE_LENGTH),
+    ciphertext: bytes.subarray(start, start + length),
+  };
+}
+
+/** Compares the hash at `offset` in `bytes` with `hash`. */
+function compareHashAt(bytes: Uint8Array, offset: number, hash: Uint8Array): number {
+  for (let i = 0; i < RECORD_HASH_LENGTH; i++) {
+    const d = bytes[offset + i] - hash[i];
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** Binary search for the record with this hash. */
+export function findRecord(decoded: DecodedVault, hash: Uint8Array): SealedRecord | null {
+  let low = 0;
+  let high = decoded.offsets.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    const order = compareHashAt(decoded.bytes, decoded.offsets[mid], hash);
+    if (order === 0) return recordAt(decoded, mid);
+    if (order < 0) low = mid + 1;
+    else high = mid - 1;
+  }
+  return null;
 }
 
 function corrupt(detail: string): VaultCorruptError {
@@ -194,12 +242,12 @@ export function sortRecords(records: SealedRecord[]): SealedRecord[] {
 
 /**
  * Decodes a whole file. Checks structure only; the MAC and the records are checked with the
- * key by `crypto.ts`. Record views share the input buffer (no copies).
+ * key by the caller. Nothing is copied.
  */
 export function decodeVault(bytes: Uint8Array): DecodedVault {
   const header = decodeHeader(bytes);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const records: SealedRecord[] = [];
+  const offsets = new Uint32Array(header.recordCount);
   let offset = HEADER_LENGTH;
   for (let i = 0; i < header.recordCount; i++) {
     if (offset + RECORD_PREFIX_LENGTH > bytes.length) {
@@ -213,18 +261,10 @@ export function decodeVault(bytes: Uint8Array): DecodedVault {
     if (start + length > bytes.length) {
       throw corrupt(`the file is truncated (record ${i + 1} of ${header.recordCount})`);
     }
-    const record = {
-      hash: bytes.subarray(offset, offset + RECORD_HASH_LENGTH),
-      nonce: bytes.subarray(
-        offset + RECORD_HASH_LENGTH,
-        offset + RECORD_HASH_LENGTH + NONCE_LENGTH,
-      ),
-      ciphertext: bytes.subarray(start, start + length),
-    };
-    if (records.length > 0 && compareBytes(records[records.length - 1].hash, record.hash) >= 0) {
+    if (i > 0 && compareHashAt(bytes, offsets[i - 1], bytes.subarray(offset)) >= 0) {
       throw corrupt("records are out of order or duplicated");
     }
-    records.push(record);
+    offsets[i] = offset;
     offset = start + length;
   }
   if (offset + MAC_LENGTH > bytes.length) throw corrupt("the file is truncated (no trailer)");
@@ -234,7 +274,8 @@ export function decodeVault(bytes: Uint8Array): DecodedVault {
   return {
     header,
     headerBytes: bytes.subarray(0, HEADER_LENGTH),
-    records,
+    bytes,
+    offsets,
     authenticated: bytes.subarray(0, offset),
     mac: bytes.subarray(offset),
   };

@@ -21,12 +21,16 @@ import {
   type VaultKeys,
 } from "./crypto.ts";
 import {
+  type DecodedVault,
   decodeHeader,
   decodeVault,
   encodeHeader,
   encodeVault,
+  findRecord,
   MAC_LENGTH,
   NONCE_LENGTH,
+  recordAt,
+  recordCount,
   type SealedRecord,
   sortRecords,
   type VaultHeader,
@@ -44,11 +48,6 @@ function hex(bytes: Uint8Array): string {
   let out = "";
   for (const b of bytes) out += b.toString(16).padStart(2, "0");
   return out;
-}
-
-function compare(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return 0;
 }
 
 function parseRecord(plaintext: Uint8Array, id: string | null): { id: string; data: RecordData } {
@@ -73,45 +72,37 @@ function parseRecord(plaintext: Uint8Array, id: string | null): { id: string; da
 /** A consistent, decrypted-on-demand view of the vault file at one moment. */
 export class VaultSnapshot {
   readonly #keys: VaultKeys | null;
-  readonly #staticHeader: Uint8Array | null;
-  readonly #records: SealedRecord[];
+  readonly #decoded: DecodedVault | null;
   /** The header, or null when no vault file exists yet. */
   readonly header: VaultHeader | null;
 
-  constructor(
-    keys: VaultKeys | null,
-    header: VaultHeader | null,
-    headerBytes: Uint8Array | null,
-    records: SealedRecord[],
-  ) {
+  constructor(keys: VaultKeys | null, decoded: DecodedVault | null) {
     this.#keys = keys;
-    this.header = header;
-    this.#staticHeader = headerBytes;
-    this.#records = records;
+    this.#decoded = decoded;
+    this.header = decoded?.header ?? null;
   }
 
   /** Number of records. */
   get size(): number {
-    return this.#records.length;
+    return this.#decoded ? recordCount(this.#decoded) : 0;
   }
 
   /** The record with this id, or null. */
   async get(id: string): Promise<RecordData | null> {
-    if (!this.#keys || this.#records.length === 0) return null;
-    const hash = await recordHash(this.#keys, id);
-    const record = this.#find(hash);
+    if (!this.#keys || !this.#decoded || this.size === 0) return null;
+    const record = findRecord(this.#decoded, await recordHash(this.#keys, id));
     if (!record) return null;
-    const plaintext = await openRecord(this.#keys, this.#staticHeader!, record);
+    const plaintext = await openRecord(this.#keys, this.#decoded.headerBytes, record);
     return parseRecord(plaintext, id).data;
   }
 
   /** Every record whose id starts with `prefix`. Decrypts the whole vault. */
   async list(prefix: string): Promise<Map<string, RecordData>> {
     const out = new Map<string, RecordData>();
-    if (!this.#keys) return out;
-    const opened = await Promise.all(
-      this.#records.map((r) => openRecord(this.#keys!, this.#staticHeader!, r)),
-    );
+    const records = this.sealedRecords();
+    if (!this.#keys || records.length === 0) return out;
+    const header = this.#decoded!.headerBytes;
+    const opened = await Promise.all(records.map((r) => openRecord(this.#keys!, header, r)));
     for (const plaintext of opened) {
       const { id, data } = parseRecord(plaintext, null);
       if (id.startsWith(prefix)) out.set(id, data);
@@ -120,21 +111,10 @@ export class VaultSnapshot {
   }
 
   /** The sealed records, for a writer that re-uses what it does not change. */
-  sealedRecords(): readonly SealedRecord[] {
-    return this.#records;
-  }
-
-  #find(hash: Uint8Array): SealedRecord | undefined {
-    let low = 0;
-    let high = this.#records.length - 1;
-    while (low <= high) {
-      const mid = (low + high) >> 1;
-      const order = compare(this.#records[mid].hash, hash);
-      if (order === 0) return this.#records[mid];
-      if (order < 0) low = mid + 1;
-      else high = mid - 1;
-    }
-    return undefined;
+  sealedRecords(): SealedRecord[] {
+    const decoded = this.#decoded;
+    if (!decoded) return [];
+    return Array.from({ length: recordCount(decoded) }, (_, i) => recordAt(decoded, i));
   }
 }
 
@@ -208,7 +188,7 @@ export class Vault {
       assertPrivate(this.#platform, this.#paths.vault, "the vault"),
       this.#platform.fs.readFile(this.#paths.vault),
     ]);
-    if (bytes === null) return new VaultSnapshot(null, null, null, []);
+    if (bytes === null) return new VaultSnapshot(null, null);
     return await this.#open(bytes);
   }
 
@@ -300,7 +280,7 @@ export class Vault {
         hint: "Restore the previous generation: cp vault.enc.bak vault.enc (in the authsome home)",
       });
     }
-    return new VaultSnapshot(keys, header, decoded.headerBytes, decoded.records);
+    return new VaultSnapshot(keys, decoded);
   }
 
   async #write(

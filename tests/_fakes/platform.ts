@@ -56,6 +56,10 @@ export function fakePlatform(options: {
       terminal.stderr += text;
     },
     readStdin: () => Promise.resolve(terminal.stdin),
+    readLine(prompt) {
+      terminal.stderr += prompt;
+      return Promise.resolve(terminal.masked.shift() ?? "");
+    },
     readMasked(prompt) {
       terminal.stderr += prompt;
       return Promise.resolve(terminal.masked.shift() ?? "");
