@@ -10,7 +10,7 @@ import { type Connection, type OAuthClient, rfc3339 } from "../model/connection.
 import type { OAuthFlow, OAuthProviderDefinition } from "../model/provider.ts";
 import type { Secret } from "../model/secret.ts";
 import { buildAuthorizationUrl } from "../oauth/authorize_url.ts";
-import { startAuthorizationCallback } from "../oauth/callback_server.ts";
+import { startCallbackListener } from "../oauth/callback_server.ts";
 import { registerClient } from "../oauth/dcr.ts";
 import { pollForDeviceToken, startDeviceAuthorization } from "../oauth/device_code.ts";
 import { discoverServerMetadata } from "../oauth/discovery.ts";
@@ -129,7 +129,7 @@ export async function loginWithOAuth(
   return { status: "success", provider, connection: name, recordStatus: "connected" };
 }
 
-interface FlowInput extends OAuthLoginOptions {
+interface FlowInput extends Omit<OAuthLoginOptions, "baseUrl" | "scopes"> {
   baseUrl: string | null;
   scopes: string[];
   storedClient: OAuthClient | null;
@@ -240,7 +240,7 @@ async function pkceFlow(
   const deps = oauthDeps(ctx, input.signal);
   const state = createState(deps.randomBytes);
   const pkce = await createPkcePair(deps.randomBytes);
-  const callback = await startAuthorizationCallback(ctx.platform.serve, {
+  const callback = await startCallbackListener(ctx.platform.serve, {
     port: input.port,
     state,
     timeoutMs: CALLBACK_TIMEOUT_MS,
@@ -257,7 +257,7 @@ async function pkceFlow(
       challenge: pkce.challenge,
     });
     await ui.showAuthorizationUrl(url);
-    const { code } = await callback.result;
+    const { code } = await callback.callback;
     const tokens = await exchangeAuthorizationCode(deps, {
       tokenUrl: urls.tokenUrl,
       code,
@@ -353,6 +353,9 @@ async function registerDynamicClient(
     clientSecret: registered.clientSecret,
     source: "dcr",
     registration: registered.registration,
-    extra: {},
+    // Kept (inside the encrypted vault) for RFC 7592 client management.
+    extra: registered.registrationAccessToken
+      ? { registration_access_token: registered.registrationAccessToken.reveal() }
+      : {},
   };
 }

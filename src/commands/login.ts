@@ -9,6 +9,7 @@ import { InterruptedError, UsageError } from "../errors.ts";
 import type { OAuthFlow } from "../model/provider.ts";
 import { booleanFlag, type Invocation, stringFlag } from "./invocation.ts";
 import type { Output } from "./output.ts";
+import { browserFormWanted } from "./secret_form.ts";
 import { terminalSecretCollector } from "./secret_input.ts";
 
 /** Runs `login`. */
@@ -24,7 +25,8 @@ export async function run(invocation: Invocation): Promise<number> {
       { hint: `authsome login ${definition.name}` },
     );
   }
-  const collector = terminalSecretCollector(platform, out);
+  const controller = new AbortController();
+  const collector = terminalSecretCollector(platform, out, controller.signal);
   out.note(`Starting login for ${definition.name}...`);
   if (force) out.warn("Forcing login will overwrite any existing connection.");
   let result: LoginResult;
@@ -35,14 +37,22 @@ export async function run(invocation: Invocation): Promise<number> {
       }
     }
     const { loginWithApiKey } = await import("../auth/login_api_key.ts");
-    result = await loginWithApiKey(ctx, definition, { connection, force }, collector);
+    // Ctrl-C is caught only while the browser form may be up; otherwise the default (exit 130)
+    // applies, and nothing has been written yet.
+    const removeListener = browserFormWanted(platform)
+      ? platform.onInterrupt(() => controller.abort())
+      : () => {};
+    try {
+      result = await loginWithApiKey(ctx, definition, { connection, force }, collector);
+    } finally {
+      removeListener();
+    }
   } else {
     const port = invocation.parsed.flags.port as number;
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new UsageError(`--port must be 0..65535, got ${port}`);
     }
     const scopes = stringFlag(invocation, "scopes");
-    const controller = new AbortController();
     const removeListener = platform.onInterrupt(() => controller.abort());
     try {
       const { loginWithOAuth } = await import("../auth/login_oauth.ts");

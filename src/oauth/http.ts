@@ -123,11 +123,14 @@ export function networkReason(error: unknown, host: string): string {
   const lower = text.toLowerCase();
   if (
     (error instanceof Error && error.name === "TimeoutError") || lower.includes("timed out") ||
-    lower.includes("os error 110") || lower.includes("os error 10060")
+    lower.includes("os error 110)") || lower.includes("os error 10060")
   ) {
     return "connection timed out";
   }
-  if (lower.includes("connection refused") || lower.includes("econnrefused")) {
+  if (
+    lower.includes("connection refused") || lower.includes("econnrefused") ||
+    lower.includes("actively refused") || lower.includes("os error 10061")
+  ) {
     return "connection refused";
   }
   if (
@@ -144,7 +147,7 @@ export function networkReason(error: unknown, host: string): string {
 /** The innermost detail of a fetch error message, without URLs or OS error numbers. */
 function shortDetail(text: string): string {
   const last = text.split(" | ").pop() ?? text;
-  const withoutName = last.replace(/^[A-Za-z]*Error: /, "");
+  const withoutName = last.replace(/^[A-Za-z]*Error: /, "").replace(/^fetch failed:?\s*/i, "");
   const tail = withoutName.includes("): ")
     ? withoutName.slice(withoutName.lastIndexOf("): ") + 3)
     : withoutName;
@@ -184,7 +187,8 @@ export function cleanServerText(text: string, max: number): string {
   return cleaned.length > max ? `${cleaned.slice(0, max - 3)}...` : cleaned;
 }
 
-function parseJsonObject(text: string): Record<string, unknown> | null {
+/** A JSON object body, or null (not JSON, or an array or scalar). */
+export function parseJsonObject(text: string): Record<string, unknown> | null {
   try {
     const value: unknown = JSON.parse(text);
     return typeof value === "object" && value !== null && !Array.isArray(value)

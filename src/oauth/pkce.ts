@@ -31,7 +31,11 @@ export async function createPkcePair(
   randomBytes: (length: number) => Uint8Array,
 ): Promise<PkcePair> {
   const verifier = base64UrlEncode(randomBytes(32));
-  return { verifier: new Secret(verifier), challenge: await pkceChallenge(verifier), method: "S256" };
+  return {
+    verifier: new Secret(verifier),
+    challenge: await pkceChallenge(verifier),
+    method: "S256",
+  };
 }
 
 /** A new 256-bit `state` value, base64url (43 characters). */

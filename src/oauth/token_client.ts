@@ -18,12 +18,7 @@
 import type { Secret } from "../model/secret.ts";
 import { checkLoggingFailures, postWithClient } from "./http.ts";
 import { parseTokenResponse } from "./token_response.ts";
-import type {
-  ClientCredentials,
-  OAuthDeps,
-  TokenEndpointAuthMethod,
-  TokenSet,
-} from "./types.ts";
+import type { ClientCredentials, OAuthDeps, TokenEndpointAuthMethod, TokenSet } from "./types.ts";
 
 /** Default deadline of a token request (connection, headers and body). */
 export const DEFAULT_TOKEN_TIMEOUT_MS = 30_000;

@@ -19,6 +19,7 @@ export function testPlatform(startMs = Date.UTC(2025, 0, 2, 3, 4, 5)): TestPlatf
     writeStderr: (text) => void stderr.push(text),
     readStdin: () => Promise.resolve(""),
     readMasked: () => Promise.resolve(""),
+    readLine: () => Promise.resolve(""),
   };
   return {
     ...real,
