@@ -36,6 +36,14 @@ const REFRESH_LOCK_TIMEOUT_MS = 30_000;
 /** The token request must finish well inside the waiters' lock deadline. */
 const TOKEN_REQUEST_TIMEOUT_MS = 10_000;
 
+/** `AUTHSOME_TOKEN_TIMEOUT` (seconds) shortens the token request timeout, e.g. for tests. */
+function tokenTimeout(ctx: AuthsomeContext): number {
+  const seconds = Number(ctx.platform.env("AUTHSOME_TOKEN_TIMEOUT"));
+  return Number.isFinite(seconds) && seconds > 0
+    ? Math.min(seconds * 1000, TOKEN_REQUEST_TIMEOUT_MS)
+    : TOKEN_REQUEST_TIMEOUT_MS;
+}
+
 /** A refresh failure that carries the connection as it now stands (status updated). */
 export class ConnectionRefreshError extends RefreshError {
   readonly connection: Connection;
@@ -121,6 +129,22 @@ export async function refreshConnection(
       await saveConnection(tx, { ...result.connection, lastRefreshAt: stamped.lastRefreshAt });
       return { kind: "refreshed", connection: result.connection };
     }
+    if (!result.network) {
+      // Never mark a grant invalid on the strength of a refresh token that is no longer the
+      // stored one: if the file changed underneath (a writer outside our lock), use its token.
+      const latest = await findConnection(
+        await ctx.vault.read(),
+        profile,
+        provider,
+        connectionName,
+      );
+      if (
+        latest?.refreshToken && current.refreshToken &&
+        latest.refreshToken.reveal() !== current.refreshToken.reveal()
+      ) {
+        return { kind: "fresh", connection: latest };
+      }
+    }
     const failed: Connection = { ...stamped, lastRefreshError: result.reason };
     if (!result.network) failed.status = "invalid";
     else if (isPastExpiry(current, ctx.platform.clock.now())) failed.status = "expired";
@@ -195,7 +219,7 @@ async function requestRefresh(
       tokenUrl,
       refreshToken: current.refreshToken,
       client,
-      timeoutMs: TOKEN_REQUEST_TIMEOUT_MS,
+      timeoutMs: tokenTimeout(ctx),
     });
     const now = ctx.platform.clock.now();
     return {

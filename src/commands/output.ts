@@ -73,7 +73,7 @@ export class Output {
     }
     if (!this.options.quiet) {
       let text = `${this.paint("red", "Error:")} ${message}\n`;
-      if (known?.hint) text += `  ${known.hint}\n`;
+      if (known?.hint) text += known.hint.split("\n").map((line) => `  ${line}\n`).join("");
       this.#terminal.writeStderr(text);
     }
     return known?.exitCode ?? 1;

@@ -148,7 +148,7 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
     return closed;
   };
 
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () => reject(new Error("oidc-provider did not become ready in time")),

@@ -42,7 +42,9 @@ export class CookieJar {
   header(url: URL): string | undefined {
     const now = Date.now();
     const matching = (this.#byOrigin.get(url.host) ?? [])
-      .filter((c) => (c.expires === undefined || c.expires > now) && pathMatches(url.pathname, c.path))
+      .filter((c) =>
+        (c.expires === undefined || c.expires > now) && pathMatches(url.pathname, c.path)
+      )
       // RFC 6265 §5.4: longer paths first.
       .sort((a, b) => b.path.length - a.path.length);
     if (matching.length === 0) return undefined;
@@ -186,9 +188,9 @@ export async function confirmDeviceCode(
     const form = firstPostForm(html, url);
     if (!form) {
       if (res.status >= 400 || /class="red"|error/i.test(titleOf(html))) {
-        throw new Error(`user agent: device page ${url.pathname} answered ${res.status}: ${
-          summarize(html)
-        }`);
+        throw new Error(
+          `user agent: device page ${url.pathname} answered ${res.status}: ${summarize(html)}`,
+        );
       }
       return html;
     }
@@ -239,9 +241,11 @@ async function browse(
     }
     const form = firstPostForm(html, url);
     if (!form) {
-      throw new Error(`user agent: ${method} ${url.pathname} answered ${res.status} with no form: ${
-        summarize(html)
-      }`);
+      throw new Error(
+        `user agent: ${method} ${url.pathname} answered ${res.status} with no form: ${
+          summarize(html)
+        }`,
+      );
     }
     fillForm(form.fields, options);
     url = form.action;
@@ -315,7 +319,9 @@ function fillForm(
 
 function attributes(source: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const m of source.matchAll(/([a-zA-Z_:][-\w:.]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?/g)) {
+  for (
+    const m of source.matchAll(/([a-zA-Z_:][-\w:.]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?/g)
+  ) {
     out.set(m[1].toLowerCase(), decodeEntities(m[2] ?? m[3] ?? m[4] ?? ""));
   }
   return out;
