@@ -92,7 +92,7 @@ export async function run(invocation: Invocation): Promise<number> {
         },
       });
     } catch (error) {
-      if (controller.signal.aborted && !(error instanceof InterruptedError)) {
+      if (controller.signal.aborted || error instanceof InterruptedError) {
         throw new InterruptedError("login cancelled; nothing was changed");
       }
       throw error;

@@ -78,7 +78,7 @@ export interface Fault {
   /**
    * Wait this long before answering (use with a client timeout). Processing happens after the
    * wait, even when the client has given up: like a real server, a timed-out refresh may still
-   * rotate the refresh token. The wait ends early if the client disconnects or the server closes.
+   * rotate the refresh token. The wait ends early only when the server closes.
    */
   delayMs?: number;
   /**
@@ -437,6 +437,9 @@ export function startFakeAuthServer(
   const port = server.addr.port;
   const url = `http://127.0.0.1:${port}`;
   const issuer = url + issuerPath;
+  if (options.wrongIssuer && config.metadataIssuer === undefined) {
+    config.metadataIssuer = `${issuer}/`;
+  }
 
   // ---- helpers -------------------------------------------------------------------------------
 
@@ -463,19 +466,18 @@ export function startFakeAuthServer(
     return head.fault;
   }
 
-  function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  /** Waits `ms`, or less if the server closes. */
+  function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const signals = [signal, closing.signal];
+      const signal = closing.signal;
       const done = () => {
         clearTimeout(timer);
-        for (const s of signals) s.removeEventListener("abort", done);
+        signal.removeEventListener("abort", done);
         resolve();
       };
       const timer = setTimeout(done, ms);
-      for (const s of signals) {
-        if (s.aborted) return done();
-        s.addEventListener("abort", done, { once: true });
-      }
+      if (signal.aborted) return done();
+      signal.addEventListener("abort", done, { once: true });
     });
   }
 
@@ -1044,7 +1046,7 @@ export function startFakeAuthServer(
 
   async function respond(ctx: Context, jsonError: boolean): Promise<Response> {
     const fault = ctx.fault;
-    if (fault?.delayMs) await sleep(fault.delayMs, ctx.req.signal);
+    if (fault?.delayMs) await sleep(fault.delayMs);
     if (closing.signal.aborted) return new Response("closing", { status: 503 });
     if (fault?.dropConnection) {
       const body = new ReadableStream({
