@@ -9,6 +9,8 @@
  *
  * Usage: deno task bench [--runs N]
  */
+import { startFakeAuthServer } from "../tests/_fakes/oauth_server.ts";
+import { fromNow, oauthEnv, seedConnection, writeProvider } from "../tests/e2e/_oauth_setup.ts";
 import { homePaths } from "../src/model/home.ts";
 import { denoPlatform } from "../src/platform/deno.ts";
 import { Vault } from "../src/vault/vault.ts";
@@ -124,4 +126,50 @@ const login = await time([deno, "run", "-A", "cli.ts", "login", "openai", "--for
   env: { AUTHSOME_HOME: large, OPENAI_API_KEY: `${KEY}new` },
 });
 row("login openai --force on 10,000 connections (wall time)", login, undefined, "target < 150 ms");
+
+// Issue #3: 30 parallel `get`s that need a refresh vs 30 that do not.
+const server = await startFakeAuthServer();
+const oauthHome = `${work}/oauth`;
+await Deno.mkdir(oauthHome, { mode: 0o700 });
+await writeProvider(oauthHome, server.url);
+async function parallelGets(): Promise<number> {
+  const started = performance.now();
+  const outs = await Promise.all(Array.from({ length: 30 }, () =>
+    new Deno.Command(deno, {
+      args: ["run", "-A", "cli.ts", "get", "fakehub", "--field", "access_token"],
+      cwd: repo,
+      env: { AUTHSOME_HOME: oauthHome, ...oauthEnv() },
+      stdout: "null",
+      stderr: "null",
+    }).output()));
+  if (outs.some((o) => o.code !== 0)) throw new Error("a parallel get failed");
+  return performance.now() - started;
+}
+const rounds = Math.max(3, Math.round(runs / 5));
+const fresh: number[] = [];
+const refreshing: number[] = [];
+let tokenRequests = 0;
+for (let round = 0; round < rounds; round++) {
+  const refreshToken = `rt-bench-${round}`;
+  server.seedGrant({ refreshToken, clientId: "authsome-test" });
+  await seedConnection(oauthHome, {
+    accessToken: "at-bench",
+    refreshToken,
+    expiresAt: fromNow(3600),
+  });
+  fresh.push(await parallelGets());
+  await seedConnection(oauthHome, {
+    accessToken: "at-bench",
+    refreshToken,
+    expiresAt: fromNow(60),
+  });
+  const before = server.tokenRequests().length;
+  refreshing.push(await parallelGets());
+  tokenRequests = Math.max(tokenRequests, server.tokenRequests().length - before);
+}
+const freshMedian = median(fresh);
+row("30 parallel get, no refresh needed (wall time)", freshMedian);
+row("30 parallel get needing a refresh vs not", median(refreshing), freshMedian, "target <= 2x");
+console.log(`token requests per burst of 30: ${tokenRequests} (must be 1)`);
+await server.close();
 await Deno.remove(work, { recursive: true });

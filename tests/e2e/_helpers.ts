@@ -329,3 +329,24 @@ export async function plantOAuth(
     throw new Error(`planting failed: ${new TextDecoder().decode(output.stderr)}`);
   }
 }
+
+/** Copies a home directory tree, keeping file modes. */
+export async function cloneHome(from: string, to: string): Promise<void> {
+  const mode = (await Deno.stat(from)).mode! & 0o777;
+  await Deno.mkdir(to, { recursive: true });
+  await Deno.chmod(to, mode);
+  for await (const entry of Deno.readDir(from)) {
+    const src = `${from}/${entry.name}`;
+    const dst = `${to}/${entry.name}`;
+    if (entry.isDirectory) await cloneHome(src, dst);
+    else if (entry.isFile) {
+      await Deno.copyFile(src, dst);
+      await Deno.chmod(dst, (await Deno.stat(src)).mode! & 0o777);
+    }
+  }
+}
+
+/** Whether the tests run as root (who can write into read-only directories). */
+export function isRoot(): boolean {
+  return Deno.uid() === 0;
+}
