@@ -9,6 +9,7 @@
  *
  * Usage: deno task bench [--runs N]
  */
+// deno-lint-ignore-file no-console -- a benchmark script reports on stdout
 import { startFakeAuthServer } from "../tests/_fakes/oauth_server.ts";
 import { fromNow, oauthEnv, seedConnection, writeProvider } from "../tests/e2e/_oauth_setup.ts";
 import { homePaths } from "../src/model/home.ts";

@@ -304,11 +304,11 @@ function systemOpener(os: string): string[] | null {
   return ["xdg-open"];
 }
 
-async function openBrowser(url: string): Promise<boolean> {
+function openBrowser(url: string): Promise<boolean> {
   const configured = Deno.env.get("AUTHSOME_BROWSER");
-  if (configured === "none") return false;
+  if (configured === "none") return Promise.resolve(false);
   const command = configured ? configured.split(" ").filter(Boolean) : systemOpener(Deno.build.os);
-  if (!command || command.length === 0) return false;
+  if (!command || command.length === 0) return Promise.resolve(false);
   try {
     const child = new Deno.Command(command[0], {
       args: [...command.slice(1), url],
@@ -318,9 +318,9 @@ async function openBrowser(url: string): Promise<boolean> {
     }).spawn();
     // A browser launcher may keep running; only a quick failure to start counts.
     child.unref();
-    return true;
+    return Promise.resolve(true);
   } catch {
-    return false;
+    return Promise.resolve(false);
   }
 }
 

@@ -67,7 +67,7 @@ export function encodeKey(bytes: Uint8Array): string {
 /** Refuses a file that group or other can access. */
 export async function assertPrivate(platform: Platform, path: string, what: string) {
   const info = await platform.fs.stat(path);
-  if (info?.mode != null && (info.mode & 0o077) !== 0) {
+  if (info && info.mode !== null && (info.mode & 0o077) !== 0) {
     throw new UnsafePermissionsError(
       `${what} ${path} is accessible by other users (mode ${info.mode.toString(8)})`,
       { hint: `chmod 600 ${path}` },
@@ -176,12 +176,18 @@ export function wrongKey(header: VaultHeader, used: KeySourceId, paths: HomePath
   const sealedWith = header.keySource === used
     ? ""
     : ` (it was sealed with the ${KEY_SOURCE_NAMES[header.keySource]})`;
+  let hint: string;
+  if (header.keySource === KeySource.keyFile && used === KeySource.envKey) {
+    hint = `unset AUTHSOME_MASTER_KEY (this vault uses ${paths.masterKey}), ` +
+      "or set it to the key in that file";
+  } else if (header.keySource === KeySource.keyFile) {
+    hint =
+      `Restore ${paths.masterKey} from your backup, or set AUTHSOME_MASTER_KEY to the right key`;
+  } else {
+    hint = `Set ${KEY_SOURCE_NAMES[header.keySource]} to the value this vault was created with`;
+  }
   return new WrongKeyError(
     `wrong key: ${what[used]} not the key this vault was sealed with${sealedWith}`,
-    {
-      hint: header.keySource === KeySource.keyFile
-        ? `Restore ${paths.masterKey} from your backup, or set AUTHSOME_MASTER_KEY to the right key`
-        : `Set ${KEY_SOURCE_NAMES[header.keySource]} to the value this vault was created with`,
-    },
+    { hint },
   );
 }

@@ -184,6 +184,27 @@ export class Vault {
 
   /** Reads the vault without a lock. A missing file reads as an empty vault. */
   async read(): Promise<VaultSnapshot> {
+    try {
+      return await this.#read();
+    } catch (error) {
+      if (!(error instanceof VaultCorruptError)) throw error;
+      throw new VaultCorruptError(error.message, {
+        cause: error.cause,
+        hint: await this.#corruptionHint(),
+      });
+    }
+  }
+
+  /** The way back from a damaged vault: the previous generation if there is one. */
+  async #corruptionHint(): Promise<string> {
+    const { vault, vaultBackup } = this.#paths;
+    if (await this.#platform.fs.stat(vaultBackup)) {
+      return `Restore the previous generation: cp ${vaultBackup} ${vault}`;
+    }
+    return `No backup exists. To start over with an empty vault: mv ${vault} ${vault}.damaged`;
+  }
+
+  async #read(): Promise<VaultSnapshot> {
     const [, bytes] = await Promise.all([
       assertPrivate(this.#platform, this.#paths.vault, "the vault"),
       this.#platform.fs.readFile(this.#paths.vault),

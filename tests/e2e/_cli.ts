@@ -40,8 +40,13 @@ export async function runCli(args: string[], options: CliOptions): Promise<CliRe
   const child = command.spawn();
   if (options.stdin !== undefined) {
     const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(options.stdin));
-    await writer.close();
+    try {
+      await writer.write(new TextEncoder().encode(options.stdin));
+      await writer.close();
+    } catch (error) {
+      // The CLI may exit (an error before it reads its input) without reading stdin.
+      if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+    }
   }
   const output = await child.output();
   const decoder = new TextDecoder();

@@ -17,7 +17,7 @@ Deno.test.sanitizer?.({ ops: true, resources: true });
 const KEY_A = encodeKey(new Uint8Array(32).fill(7));
 const KEY_B = encodeKey(new Uint8Array(32).fill(9));
 
-async function vaultWith(home: string, env: Record<string, string> = {}, lockTimeoutMs = 200) {
+function vaultWith(home: string, env: Record<string, string> = {}, lockTimeoutMs = 200) {
   const platform = fakePlatform({ env });
   return { platform, vault: new Vault(platform, homePaths(home), { lockTimeoutMs }) };
 }
