@@ -21,6 +21,7 @@ export const COMMAND_LOADERS: Record<string, () => Promise<CommandModule>> = {
   get: () => Promise.resolve(getCommand),
   export: () => import("./export.ts"),
   log: () => import("./log.ts"),
+  run: () => import("./run.ts"),
   doctor: () => import("./doctor.ts"),
   whoami: () => import("./whoami.ts"),
   completions: () => import("./completions_command.ts"),

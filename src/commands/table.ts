@@ -167,6 +167,31 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
   },
   {
+    name: "run",
+    summary: "Run a command with credentials injected",
+    description:
+      "With --env, each selected provider's credential is set under its export.env name\n" +
+      "(e.g. OPENAI_API_KEY) in the child's environment, refreshed first. The exit code is the\n" +
+      "child's. Without --provider, every provider with a connection is injected.",
+    args: [],
+    flags: [
+      {
+        name: "provider",
+        type: "string",
+        valueName: "<name>",
+        repeatable: true,
+        description: "inject only this provider (repeatable)",
+      },
+      connection,
+      { name: "env", type: "boolean", description: "inject the credentials as env vars" },
+    ],
+    passthrough: true,
+    examples: [
+      "$ authsome run --env -- python agent.py",
+      "$ authsome run --env --provider openai -- ./eval.sh --fast",
+    ],
+  },
+  {
     name: "log",
     summary: "Show the last audit log entries",
     args: [],

@@ -330,6 +330,49 @@ function onInterrupt(listener: () => void): () => void {
   return () => Deno.removeSignalListener("SIGINT", listener);
 }
 
+const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+
+async function runChild(
+  command: string[],
+  options: { env: Record<string, string> },
+): Promise<number> {
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(command[0], {
+      args: command.slice(1),
+      env: options.env,
+      clearEnv: true,
+      stdin: "inherit",
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw { notFound: true, program: command[0] };
+    throw error;
+  }
+  const forwarded: [Deno.Signal, () => void][] = [];
+  if (Deno.build.os !== "windows") {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      const forward = () => {
+        try {
+          child.kill(signal);
+        } catch {
+          // Already gone.
+        }
+      };
+      Deno.addSignalListener(signal, forward);
+      forwarded.push([signal, forward]);
+    }
+  }
+  try {
+    const status = await child.status;
+    if (status.signal) return 128 + (SIGNAL_NUMBERS[status.signal] ?? 0);
+    return status.code;
+  } finally {
+    for (const [signal, forward] of forwarded) Deno.removeSignalListener(signal, forward);
+  }
+}
+
 /** The platform of the running Deno process. */
 export function denoPlatform(): Platform {
   return {
@@ -348,5 +391,7 @@ export function denoPlatform(): Platform {
     serve,
     openBrowser,
     onInterrupt,
+    envAll: () => Deno.env.toObject(),
+    runChild,
   };
 }

@@ -124,4 +124,13 @@ export interface Platform {
   openBrowser(url: string): Promise<boolean>;
   /** Calls `listener` on SIGINT (Ctrl-C); returns a function that removes it. */
   onInterrupt(listener: () => void): () => void;
+  /** Every environment variable of this process. */
+  envAll(): Record<string, string>;
+  /**
+   * Runs `command` with inherited stdio and exactly `env` as its environment, forwarding
+   * SIGINT and SIGTERM to it. Resolves its exit code (128 + n when killed by signal n).
+   * Rejects with `Deno.errors.NotFound`-like errors as `{ notFound: true }` when the program
+   * does not exist.
+   */
+  runChild(command: string[], options: { env: Record<string, string> }): Promise<number>;
 }

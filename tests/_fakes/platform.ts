@@ -86,6 +86,8 @@ export function fakePlatform(options: {
     serve: (serveOptions, handler) => denoPlatform().serve(serveOptions, handler),
     openBrowser: () => Promise.resolve(false),
     onInterrupt: () => () => {},
+    envAll: () => ({ ...envVars }),
+    runChild: (command, runOptions) => denoPlatform().runChild(command, runOptions),
     setNow(ms) {
       now = ms;
     },

@@ -50,7 +50,11 @@ async function check(h: TestHome, c: Case, home?: string, json = true): Promise<
     json ? h.run([...c.args, "--json"], options) : null,
   ]);
   expectExit(human, c.exit, what);
-  assert.match(human.stderr, /^Error: /m, `${what}: human errors start with "Error: "\n${show(human)}`);
+  assert.match(
+    human.stderr,
+    /^Error: /m,
+    `${what}: human errors start with "Error: "\n${show(human)}`,
+  );
   expectMatch(human.stderr, c.stderr, what);
   if (machine === null) return;
   const body = expectJsonError(machine, c.code, c.exit);
@@ -139,22 +143,38 @@ Deno.test("register refuses malformed or unsafe provider files with exit 2, nami
       ["array.json", "[]", [/object/]],
       ["empty.json", "", [/not valid JSON|empty/]],
       ["no-auth-type.json", JSON.stringify({ ...good, auth_type: undefined }), [/auth_type/]],
-      ["bad-regex.json", JSON.stringify({ ...good, api_key: { ...good.api_key, key_pattern: "(" } }), [/key_pattern/]],
+      [
+        "bad-regex.json",
+        JSON.stringify({ ...good, api_key: { ...good.api_key, key_pattern: "(" } }),
+        [/key_pattern/],
+      ],
       ["dotdot.json", JSON.stringify({ ...good, name: "../x" }), [/name/, /\.\.\/x/]],
       ["slash.json", JSON.stringify({ ...good, name: "a/../../../evil" }), [/name/]],
       ["abs.json", JSON.stringify({ ...good, name: "/tmp/evil" }), [/name/]],
-      ["http.json", JSON.stringify({
-        ...good,
-        auth_type: "oauth2",
-        flow: "pkce",
-        api_key: undefined,
-        oauth: { authorization_url: "http://auth.example.com/a", token_url: "http://auth.example.com/t" },
-      }), [/https/]],
+      [
+        "http.json",
+        JSON.stringify({
+          ...good,
+          auth_type: "oauth2",
+          flow: "pkce",
+          api_key: undefined,
+          oauth: {
+            authorization_url: "http://auth.example.com/a",
+            token_url: "http://auth.example.com/t",
+          },
+        }),
+        [/https/],
+      ],
     ];
     await Promise.all(files.map(async ([name, content, stderr]) => {
       const path = await h.fixture(name, content);
       await check(h, { args: ["register", path], stderr, exit: 2, code: "invalid_provider" });
-      await check(h, { args: ["register", path, "--force"], stderr, exit: 2, code: "invalid_provider" });
+      await check(h, {
+        args: ["register", path, "--force"],
+        stderr,
+        exit: 2,
+        code: "invalid_provider",
+      });
     }));
     const missing = await h.run(["register", `${h.dir}/does-not-exist.json`]);
     expectExit(missing, 2, "register a missing file");
@@ -167,7 +187,9 @@ Deno.test("register refuses malformed or unsafe provider files with exit 2, nami
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
     assert.deepEqual(installed, [], "nothing installed under providers/");
-    for (const path of [`${h.home}/x.json`, `${h.dir}/x.json`, "/tmp/evil.json", `${h.dir}/evil.json`]) {
+    for (
+      const path of [`${h.home}/x.json`, `${h.dir}/x.json`, "/tmp/evil.json", `${h.dir}/evil.json`]
+    ) {
       await assert.rejects(Deno.stat(path), Deno.errors.NotFound, `${path} was written`);
     }
     const list = await h.ok(["list", "--json"]);
@@ -182,20 +204,56 @@ Deno.test("an API key failing its provider's pattern exits 4 with the hint, is n
     const bad = "sk-short-NOT-A-KEY";
     const hint = "OpenAI API keys start with 'sk-'";
     const cases: Case[] = [
-      { args: ["login", "openai", "--force"], options: { stdin: bad }, exit: 4, code: "authentication_failed", stderr: [hint] },
-      { args: ["login", "openai", "--force"], options: { env: { OPENAI_API_KEY: bad } }, exit: 4, code: "authentication_failed", stderr: [hint] },
-      { args: ["login", "openai", "--connection", "new"], options: { stdin: `${bad}\n` }, exit: 4, code: "authentication_failed", stderr: [hint] },
-      { args: ["login", "resend", "--connection", "two"], options: { stdin: bad }, exit: 4, code: "authentication_failed", stderr: ["Resend API keys start with 're_'"] },
-      { args: ["login", "sendgrid"], options: { stdin: bad }, exit: 4, code: "authentication_failed", stderr: ["SG."] },
+      {
+        args: ["login", "openai", "--force"],
+        options: { stdin: bad },
+        exit: 4,
+        code: "authentication_failed",
+        stderr: [hint],
+      },
+      {
+        args: ["login", "openai", "--force"],
+        options: { env: { OPENAI_API_KEY: bad } },
+        exit: 4,
+        code: "authentication_failed",
+        stderr: [hint],
+      },
+      {
+        args: ["login", "openai", "--connection", "new"],
+        options: { stdin: `${bad}\n` },
+        exit: 4,
+        code: "authentication_failed",
+        stderr: [hint],
+      },
+      {
+        args: ["login", "resend", "--connection", "two"],
+        options: { stdin: bad },
+        exit: 4,
+        code: "authentication_failed",
+        stderr: ["Resend API keys start with 're_'"],
+      },
+      {
+        args: ["login", "sendgrid"],
+        options: { stdin: bad },
+        exit: 4,
+        code: "authentication_failed",
+        stderr: ["SG."],
+      },
     ];
     await Promise.all(cases.map(async (c) => {
       await check(h, c);
       const again = await h.run(c.args, c.options);
-      assert.ok(!again.stdout.includes(bad) && !again.stderr.includes(bad), `rejected key echoed\n${show(again)}`);
+      assert.ok(
+        !again.stdout.includes(bad) && !again.stderr.includes(bad),
+        `rejected key echoed\n${show(again)}`,
+      );
     }));
     await expectVaultUnchanged(h.home, before, "bad key");
     assert.equal((await h.ok(["get", "openai", "--field", "api_key"])).stdout, `${openai}\n`);
-    const [created, named] = await Promise.all([h.run(["get", "openai", "--connection", "new"]), h.run(["get", "sendgrid"])]);
+    const [created, named] = await Promise.all([
+      h.run(["get", "openai", "--connection", "new"]),
+      h.run(["get", "sendgrid"]),
+    ]);
     expectExit(created, 5, "a failed login stores nothing");
     expectExit(named, 5, "a failed login stores nothing");
   }));
@@ -245,40 +303,42 @@ Deno.test("a corrupted vault (flipped byte, truncated, extended, zero-length, ra
   withHome(async (h) => {
     await seed(h);
     const original = await Deno.readFile(h.path("vault.enc"));
-    await Promise.all(Object.entries(CORRUPTIONS).map(async ([name, corrupt], i) => {
-      const home = `${h.dir}/corrupt-${i}`;
-      await cloneHome(h.home, home);
-      await Deno.writeFile(`${home}/vault.enc`, corrupt(original));
-      const before = await vaultBytes(home);
-      const corruptCase = (args: string[], options: RunOptions = {}): Case => ({
-        args,
-        options: { ...options, home },
-        exit: 7,
-        code: "vault_corrupt",
-        stderr: [/corrupt/i],
-      });
-      for (
-        const [c, json] of [
-          [corruptCase(["get", "openai", "--field", "api_key"]), true],
-          [corruptCase(["login", "openai", "--force"], validOpenai), true],
-          [corruptCase(["list"]), false],
-          [corruptCase(["login", "hunter"], { stdin: "key" }), false],
-          [corruptCase(["logout", "resend", "--connection", "ci"]), false],
-          [corruptCase(["export"]), false],
-          [corruptCase(["init"]), false],
-        ] as const
-      ) {
-        try {
-          await check(h, c, home, json);
-        } catch (error) {
-          throw new Error(`vault with ${name}: ${(error as Error).message}`);
+    await Promise.all(
+      Object.entries(CORRUPTIONS).map(async ([name, corrupt], i) => {
+        const home = `${h.dir}/corrupt-${i}`;
+        await cloneHome(h.home, home);
+        await Deno.writeFile(`${home}/vault.enc`, corrupt(original));
+        const before = await vaultBytes(home);
+        const corruptCase = (args: string[], options: RunOptions = {}): Case => ({
+          args,
+          options: { ...options, home },
+          exit: 7,
+          code: "vault_corrupt",
+          stderr: [/corrupt/i],
+        });
+        for (
+          const [c, json] of [
+            [corruptCase(["get", "openai", "--field", "api_key"]), true],
+            [corruptCase(["login", "openai", "--force"], validOpenai), true],
+            [corruptCase(["list"]), false],
+            [corruptCase(["login", "hunter"], { stdin: "key" }), false],
+            [corruptCase(["logout", "resend", "--connection", "ci"]), false],
+            [corruptCase(["export"]), false],
+            [corruptCase(["init"]), false],
+          ] as const
+        ) {
+          try {
+            await check(h, c, home, json);
+          } catch (error) {
+            throw new Error(`vault with ${name}: ${(error as Error).message}`);
+          }
         }
-      }
-      await expectVaultUnchanged(home, before, `vault with ${name}`);
-      // Restoring the backup, as the hint says, brings the connections back.
-      await Deno.copyFile(`${home}/vault.enc.bak`, `${home}/vault.enc`);
-      expectExit(await h.run(["list"], { home }), 0, `${name}: restored backup`);
-    }));
+        await expectVaultUnchanged(home, before, `vault with ${name}`);
+        // Restoring the backup, as the hint says, brings the connections back.
+        await Deno.copyFile(`${home}/vault.enc.bak`, `${home}/vault.enc`);
+        expectExit(await h.run(["list"], { home }), 0, `${name}: restored backup`);
+      }),
+    );
   }));
 
 Deno.test("a corrupt vault without a backup does not tell the user to restore a vault.enc.bak that does not exist", () =>
@@ -303,7 +363,11 @@ Deno.test("the wrong key exits 7 'wrong key' (distinct from corruption) and name
     // A vault sealed with AUTHSOME_MASTER_KEY, opened with another valid key.
     const k1 = randomMasterKey();
     const envHome = `${h.dir}/env-home`;
-    await h.ok(["login", "hunter"], { home: envHome, stdin: "k", env: { AUTHSOME_MASTER_KEY: k1 } });
+    await h.ok(["login", "hunter"], {
+      home: envHome,
+      stdin: "k",
+      env: { AUTHSOME_MASTER_KEY: k1 },
+    });
     const envBefore = await vaultBytes(envHome);
     const other = { env: { AUTHSOME_MASTER_KEY: randomMasterKey() }, home: envHome, stdin: "k2" };
     const wrong = (args: string[], options: RunOptions, stderr: (RegExp | string)[]): Case => ({
@@ -333,14 +397,23 @@ Deno.test("the wrong key exits 7 'wrong key' (distinct from corruption) and name
     const swappedBefore = await vaultBytes(swapped);
     await Promise.all([
       check(h, wrong(["get", "openai"], { home: swapped }, ["master.key"])),
-      check(h, wrong(["login", "openai", "--force"], { ...validOpenai, home: swapped }, ["master.key"])),
+      check(
+        h,
+        wrong(["login", "openai", "--force"], { ...validOpenai, home: swapped }, ["master.key"]),
+      ),
     ]);
     await expectVaultUnchanged(swapped, swappedBefore, "swapped master.key");
-    assert.equal(await Deno.readTextFile(`${swapped}/master.key`), replacement, "master.key rewritten");
+    assert.equal(
+      await Deno.readTextFile(`${swapped}/master.key`),
+      replacement,
+      "master.key rewritten",
+    );
 
     // A master.key vault opened while AUTHSOME_MASTER_KEY holds another key: the fix is to unset it.
     const before = await vaultBytes(h.home);
-    const stray = await h.run(["get", "openai"], { env: { AUTHSOME_MASTER_KEY: randomMasterKey() } });
+    const stray = await h.run(["get", "openai"], {
+      env: { AUTHSOME_MASTER_KEY: randomMasterKey() },
+    });
     expectExit(stray, 7, "master.key vault with a stray AUTHSOME_MASTER_KEY");
     expectMatch(stray.stderr, ["master.key", /unset AUTHSOME_MASTER_KEY/], "stray env key");
     await expectVaultUnchanged(h.home, before, "stray env key");

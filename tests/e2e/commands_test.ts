@@ -148,7 +148,11 @@ Deno.test("login stores an API key from the provider's environment variable or f
       h.ok(["get", "hunter", "--field", "api_key"]),
     ]);
     assert.equal(a.stdout, `${envKey}\n`);
-    assert.equal(b.stdout, `${stdinKey}\n`, "the trailing newline of piped input is not part of the key");
+    assert.equal(
+      b.stdout,
+      `${stdinKey}\n`,
+      "the trailing newline of piped input is not part of the key",
+    );
     assert.equal(c.stdout, `${hunterEnv}\n`);
     assert.equal(modeOf(h.path("vault.enc")), 0o600);
   }));
@@ -215,7 +219,9 @@ Deno.test("list shows every bundled provider with each connection's status, as a
     }
     const openai = body.providers.find((p) => p.name === "openai")!;
     assert.deepEqual(openai.connections.map((c) => c.connection_name).sort(), ["default", "work"]);
-    assert.ok(openai.connections.every((c) => c.status === "connected" && c.auth_type === "api_key"));
+    assert.ok(
+      openai.connections.every((c) => c.status === "connected" && c.auth_type === "api_key"),
+    );
     assert.deepEqual(body.providers.find((p) => p.name === "github")!.connections, []);
     assertNoSecret(human, keys, "list");
     assertNoSecret(json, keys, "list --json");
@@ -281,7 +287,11 @@ Deno.test("register installs a custom provider usable by login/list/inspect; --f
     expectExit(again, 2, "register twice");
     expectMatch(again.stderr, [/^Error: .*acme-keys/m, "--force"], "register twice");
     const forced = stdoutJson(await h.ok(["register", file, "--force", "--json"]));
-    assert.deepEqual(forced, { status: "registered", provider: "acme-keys", overrides_bundled: false });
+    assert.deepEqual(forced, {
+      status: "registered",
+      provider: "acme-keys",
+      overrides_bundled: false,
+    });
 
     const key = "ak_" + randomAlnum(12).toLowerCase();
     await h.login("acme-keys", key, { envVar: "ACME_API_KEY" });
@@ -291,7 +301,9 @@ Deno.test("register installs a custom provider usable by login/list/inspect; --f
       h.run(["login", "acme-keys", "--connection", "b"], { stdin: "AK-WRONG" }),
       h.ok(["export", "acme-keys"]),
     ]);
-    const entry = stdoutJson<{ providers: { name: string; source: string; connections: unknown[] }[] }>(
+    const entry = stdoutJson<
+      { providers: { name: string; source: string; connections: unknown[] }[] }
+    >(
       list,
     ).providers.find((p) => p.name === "acme-keys");
     assert.equal(entry?.source, "custom");
@@ -335,20 +347,31 @@ Deno.test("get prints metadata with secrets redacted, one --field, or the secret
     const work = openaiKey();
     await h.login("openai", key, { envVar: "OPENAI_API_KEY" });
     await h.login("openai", work, { connection: "work" });
-    const [plain, json, shown, shownJson, field, status, statusJson, byName, missing, unlogged, badField] =
-      await Promise.all([
-        h.run(["get", "openai"]),
-        h.run(["get", "openai", "--json"]),
-        h.run(["get", "openai", "--show-secret"]),
-        h.run(["get", "openai", "--show-secret", "--json"]),
-        h.run(["get", "openai", "--field", "api_key"]),
-        h.run(["get", "openai", "--field", "status"]),
-        h.run(["get", "openai", "--field", "status", "--json"]),
-        h.run(["get", "openai", "--connection", "work", "--field", "api_key"]),
-        h.run(["get", "openai", "--connection", "nope"]),
-        h.run(["get", "resend"]),
-        h.run(["get", "openai", "--field", "colour"]),
-      ]);
+    const [
+      plain,
+      json,
+      shown,
+      shownJson,
+      field,
+      status,
+      statusJson,
+      byName,
+      missing,
+      unlogged,
+      badField,
+    ] = await Promise.all([
+      h.run(["get", "openai"]),
+      h.run(["get", "openai", "--json"]),
+      h.run(["get", "openai", "--show-secret"]),
+      h.run(["get", "openai", "--show-secret", "--json"]),
+      h.run(["get", "openai", "--field", "api_key"]),
+      h.run(["get", "openai", "--field", "status"]),
+      h.run(["get", "openai", "--field", "status", "--json"]),
+      h.run(["get", "openai", "--connection", "work", "--field", "api_key"]),
+      h.run(["get", "openai", "--connection", "nope"]),
+      h.run(["get", "resend"]),
+      h.run(["get", "openai", "--field", "colour"]),
+    ]);
     for (const r of [plain, json, shown, shownJson, field, status, statusJson, byName]) {
       expectExit(r, 0);
     }
@@ -400,7 +423,9 @@ Deno.test("the first connection of a provider becomes its default; --connection 
     assert.equal(name.stdout, "ci\n");
     assert.equal(picked.stdout, `${prod}\n`);
     assert.equal(exported.stdout, `RESEND_API_KEY=${ci}\n`);
-    const resend = stdoutJson<{ providers: { name: string; connections: { connection_name: string }[] }[] }>(
+    const resend = stdoutJson<
+      { providers: { name: string; connections: { connection_name: string }[] }[] }
+    >(
       listed,
     ).providers.find((p) => p.name === "resend")!;
     assert.deepEqual(resend.connections.map((c) => c.connection_name).sort(), ["ci", "prod"]);
@@ -426,7 +451,11 @@ Deno.test("export prints env lines, shell statements that survive eval, and JSON
         display_name: "Colliding",
         auth_type: "api_key",
         flow: "api_key",
-        api_key: { header_name: "Authorization", header_prefix: "Bearer", env_var: "OPENAI_API_KEY_WORK" },
+        api_key: {
+          header_name: "Authorization",
+          header_prefix: "Bearer",
+          env_var: "OPENAI_API_KEY_WORK",
+        },
         export: { env: { api_key: "OPENAI_API_KEY_WORK" } },
       }),
     );
@@ -451,7 +480,10 @@ Deno.test("export prints env lines, shell statements that survive eval, and JSON
     ]);
     for (const r of [env, json, jsonFlag, one, picked, github, shellHunter]) {
       expectExit(r, 0, "export");
-      assert.ok(!r.stdout.includes(refresh) && !r.stderr.includes(refresh), `refresh token exported\n${show(r)}`);
+      assert.ok(
+        !r.stdout.includes(refresh) && !r.stderr.includes(refresh),
+        `refresh token exported\n${show(r)}`,
+      );
       assert.ok(!/REFRESH/.test(r.stdout), `a refresh-token variable was exported\n${show(r)}`);
     }
     assert.equal(one.stdout, `OPENAI_API_KEY=${openaiDefault}\n`);
@@ -460,9 +492,21 @@ Deno.test("export prints env lines, shell statements that survive eval, and JSON
 
     const object = stdoutJson<Record<string, string>>(json);
     assert.deepEqual(stdoutJson(jsonFlag), object, "--json is --format json");
-    assert.deepEqual(Object.values(object).sort(), [...all].sort(), "every connection exported once");
-    assert.equal(object.OPENAI_API_KEY, openaiDefault, "the default connection keeps the plain name");
-    assert.equal(object.RESEND_API_KEY, resendCi, "the only (default) connection keeps the plain name");
+    assert.deepEqual(
+      Object.values(object).sort(),
+      [...all].sort(),
+      "every connection exported once",
+    );
+    assert.equal(
+      object.OPENAI_API_KEY,
+      openaiDefault,
+      "the default connection keeps the plain name",
+    );
+    assert.equal(
+      object.RESEND_API_KEY,
+      resendCi,
+      "the only (default) connection keeps the plain name",
+    );
     assert.equal(object.HUNTER_API_KEY, tricky);
     assert.equal(object.GITHUB_ACCESS_TOKEN, access);
     assert.equal(object.OPENAI_API_KEY_WORK, colliding, "a provider's own variable is not taken");
@@ -495,7 +539,10 @@ Deno.test("export prints env lines, shell statements that survive eval, and JSON
 
 Deno.test("export with nothing stored prints nothing and says how to log in", () =>
   withHome(async (h) => {
-    const [env, json] = await Promise.all([h.run(["export"]), h.run(["export", "--format", "json"])]);
+    const [env, json] = await Promise.all([
+      h.run(["export"]),
+      h.run(["export", "--format", "json"]),
+    ]);
     expectExit(env, 0, "export");
     assert.equal(env.stdout, "");
     assert.match(env.stderr, /authsome login/);
@@ -551,7 +598,9 @@ Deno.test("logout deletes one connection; revoke deletes every connection and th
       h.run(["revoke", "openai", "--json"]),
     ]);
     expectExit(ghRevoked, 0, "revoke github");
-    const gh = stdoutJson<{ status: string; connections: unknown[]; client_removed: boolean }>(ghRevoked);
+    const gh = stdoutJson<{ status: string; connections: unknown[]; client_removed: boolean }>(
+      ghRevoked,
+    );
     assert.equal(gh.status, "revoked");
     assert.equal(gh.connections.length, 1);
     assert.equal(gh.client_removed, true);
@@ -622,7 +671,11 @@ for line in sys.stdin:
       expectExit(piped, 0, "the seed page pipeline");
       const printed = piped.stdout.split("\n").filter(Boolean);
       assert.equal(printed.length, 1, show(piped));
-      expectMatch(printed[0], ["'event': 'login'", "'provider': 'resend'", "'status': 'failure'"], "pipeline");
+      expectMatch(
+        printed[0],
+        ["'event': 'login'", "'provider': 'resend'", "'status': 'failure'"],
+        "pipeline",
+      );
     }
 
     // Without -n: the last 50 entries.
@@ -633,7 +686,10 @@ for line in sys.stdin:
     assert.equal(tailLines.length, 50);
     const fileLines = (await Deno.readTextFile(h.path("audit.log"))).split("\n").filter(Boolean);
     assert.equal(fileLines.length, 52);
-    assert.deepEqual(tailLines.map((l) => JSON.parse(l)), fileLines.slice(-50).map((l) => JSON.parse(l)));
+    assert.deepEqual(
+      tailLines.map((l) => JSON.parse(l)),
+      fileLines.slice(-50).map((l) => JSON.parse(l)),
+    );
   }));
 
 Deno.test("log on a fresh home says there are no entries; --json prints nothing", () =>
@@ -653,7 +709,9 @@ Deno.test("doctor passes on a healthy home and exits 1 naming the problem and it
     assert.match(human.stdout, /No problems found/);
     assert.ok(!/FAIL/.test(human.stdout), show(human));
     expectExit(json, 0, "doctor --json");
-    const body = stdoutJson<{ schema_version: number; ok: boolean; checks: { name: string; ok: boolean }[] }>(
+    const body = stdoutJson<
+      { schema_version: number; ok: boolean; checks: { name: string; ok: boolean }[] }
+    >(
       json,
     );
     assert.equal(body.schema_version, 1);
@@ -664,7 +722,10 @@ Deno.test("doctor passes on a healthy home and exits 1 naming the problem and it
     }
 
     await Deno.chmod(h.path("vault.enc"), 0o644);
-    const [unsafe, unsafeJson] = await Promise.all([h.run(["doctor"]), h.run(["doctor", "--json"])]);
+    const [unsafe, unsafeJson] = await Promise.all([
+      h.run(["doctor"]),
+      h.run(["doctor", "--json"]),
+    ]);
     expectExit(unsafe, 1, "doctor with vault.enc 0644");
     expectMatch(unsafe.stdout, ["FAIL", "vault.enc", "chmod 600"], "doctor unsafe");
     expectExit(unsafeJson, 1, "doctor --json with vault.enc 0644");
@@ -713,10 +774,15 @@ Deno.test("completions bash passes bash -n and completes commands and provider n
     assert.deepEqual(commands.stdout.split("\n").filter(Boolean), ["list"], show(commands));
     assert.ok(providers.stdout.split("\n").includes("openai"), show(providers));
     assert.deepEqual(formats.stdout.split("\n").filter(Boolean).sort(), ["env", "json", "shell"]);
-    for (const [shell, result, args] of [["zsh", zsh, ["-n"]], ["fish", fish, ["--no-execute"]]] as const) {
+    for (
+      const [shell, result, args] of [["zsh", zsh, ["-n"]], ["fish", fish, [
+        "--no-execute",
+      ]]] as const
+    ) {
       if (!commandExists(shell)) continue;
       const path = await h.fixture(`authsome.${shell}`, result.stdout);
-      const check = await new Deno.Command(shell, { args: [...args, path], stderr: "piped" }).output();
+      const check = await new Deno.Command(shell, { args: [...args, path], stderr: "piped" })
+        .output();
       assert.ok(check.success, `${shell} ${args}: ${new TextDecoder().decode(check.stderr)}`);
     }
   }));
@@ -730,23 +796,26 @@ Deno.test("profiles chosen with --profile or AUTHSOME_PROFILE keep their connect
     await h.login("openai", work, { profile: "work" });
     await h.ok(["login", "resend"], { env: { AUTHSOME_PROFILE: "work" }, stdin: workResend });
     const workEnv = { env: { AUTHSOME_PROFILE: "work" } };
-    const [byEnv, byFlag, byDefault, flagWins, resendDefault, exported, listed, who] = await Promise.all([
-      h.run(["get", "openai", "--field", "api_key"], workEnv),
-      h.run(["get", "openai", "--field", "api_key", "--profile", "work"]),
-      h.run(["get", "openai", "--field", "api_key"]),
-      h.run(["get", "openai", "--field", "api_key", "--profile", "default"], workEnv),
-      h.run(["get", "resend"]),
-      h.run(["export", "--format", "json"], workEnv),
-      h.run(["list", "--json", "--profile", "work"]),
-      h.run(["whoami", "--json"], workEnv),
-    ]);
+    const [byEnv, byFlag, byDefault, flagWins, resendDefault, exported, listed, who] = await Promise
+      .all([
+        h.run(["get", "openai", "--field", "api_key"], workEnv),
+        h.run(["get", "openai", "--field", "api_key", "--profile", "work"]),
+        h.run(["get", "openai", "--field", "api_key"]),
+        h.run(["get", "openai", "--field", "api_key", "--profile", "default"], workEnv),
+        h.run(["get", "resend"]),
+        h.run(["export", "--format", "json"], workEnv),
+        h.run(["list", "--json", "--profile", "work"]),
+        h.run(["whoami", "--json"], workEnv),
+      ]);
     assert.equal(byEnv.stdout, `${work}\n`, show(byEnv));
     assert.equal(byFlag.stdout, `${work}\n`, show(byFlag));
     assert.equal(byDefault.stdout, `${mine}\n`, show(byDefault));
     assert.equal(flagWins.stdout, `${mine}\n`, "--profile wins over AUTHSOME_PROFILE");
     expectExit(resendDefault, 5, "resend is only in the work profile");
     assert.deepEqual(stdoutJson(exported), { OPENAI_API_KEY: work, RESEND_API_KEY: workResend });
-    const body = stdoutJson<{ profile: string; providers: { name: string; connections: unknown[] }[] }>(
+    const body = stdoutJson<
+      { profile: string; providers: { name: string; connections: unknown[] }[] }
+    >(
       listed,
     );
     assert.equal(body.profile, "work");
@@ -781,10 +850,31 @@ Deno.test("--version, --help and per-command -h print and exit 0; --quiet keeps 
     assert.match(version.stdout, /^authsome \d+\.\d+\.\d+\n$/);
     assert.equal(short.stdout, version.stdout);
     assert.equal(`authsome ${stdoutJson(versionJson).version}\n`, version.stdout);
-    for (const command of ["init", "list", "inspect", "login", "logout", "revoke", "remove", "register", "get", "export", "log", "doctor", "whoami", "completions"]) {
+    for (
+      const command of [
+        "init",
+        "list",
+        "inspect",
+        "login",
+        "logout",
+        "revoke",
+        "remove",
+        "register",
+        "get",
+        "export",
+        "log",
+        "doctor",
+        "whoami",
+        "completions",
+      ]
+    ) {
       assert.match(top.stdout, new RegExp(`^\\s+${command}\\b`, "m"), `help lists ${command}`);
     }
     assert.equal(none.stdout, top.stdout);
-    expectMatch(getHelp.stdout, ["--field", "--show-secret", "--connection", "authsome get"], "get -h");
+    expectMatch(
+      getHelp.stdout,
+      ["--field", "--show-secret", "--connection", "authsome get"],
+      "get -h",
+    );
     assert.equal(quiet.stdout, "", show(quiet));
   }));

@@ -1,0 +1,69 @@
+/**
+ * Credentials for `run --env`: each selected provider's token or key under its `export.env`
+ * names, refreshed first (CONTRACT §4). Refresh tokens are never injected.
+ *
+ * @module
+ */
+import { accessConnection } from "../auth/access.ts";
+import type { AuthsomeContext } from "../auth/context.ts";
+import { listConnections, resolveConnectionName } from "../auth/connections.ts";
+import { CredentialMissingError } from "../errors.ts";
+import type { Secret } from "../model/secret.ts";
+import { envVarNames } from "../providers/registry.ts";
+
+/** What `run --env` injects. */
+export interface EnvCredentials {
+  variables: Map<string, Secret>;
+  /** `provider/connection` of every injected credential. */
+  sources: string[];
+  /** Warnings to show (a refresh failed but the stored token is still valid). */
+  warnings: string[];
+}
+
+/**
+ * Collects credentials for `providers` (default: every provider with a connection in the
+ * profile), using `connection` or each provider's default connection.
+ */
+export async function collectEnvCredentials(
+  ctx: AuthsomeContext,
+  options: { providers: string[]; connection?: string },
+): Promise<EnvCredentials> {
+  const registry = await ctx.providers();
+  const snapshot = await ctx.vault.read();
+  let providers = options.providers;
+  if (providers.length === 0) {
+    providers = [...new Set((await listConnections(snapshot, ctx.profile)).map((c) => c.provider))]
+      .filter((name) => registry.has(name));
+  }
+  const result: EnvCredentials = { variables: new Map(), sources: [], warnings: [] };
+  for (const provider of providers) {
+    const definition = registry.get(provider);
+    const name = await resolveConnectionName(snapshot, ctx.profile, provider, options.connection);
+    const { connection, warning } = await accessConnection(ctx, provider, { connection: name });
+    if (warning) result.warnings.push(warning);
+    const names = envVarNames(definition);
+    const value = connection.authType === "api_key" ? connection.apiKey : connection.accessToken;
+    if (!value) {
+      throw new CredentialMissingError(`connection "${name}" of ${provider} holds no credential`, {
+        hint: `authsome login ${provider} --force`,
+      });
+    }
+    result.variables.set(
+      connection.authType === "api_key" ? names.api_key : names.access_token,
+      value,
+    );
+    result.sources.push(`${provider}/${name}`);
+  }
+  return result;
+}
+
+/** The child's environment: ours, plus the credentials, plus `AUTHSOME_RUN=1`. */
+export function buildChildEnv(
+  parent: Record<string, string>,
+  variables: ReadonlyMap<string, Secret>,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  const env: Record<string, string> = { ...parent, ...extra, AUTHSOME_RUN: "1" };
+  for (const [name, value] of variables) env[name] = value.reveal();
+  return env;
+}
