@@ -37,6 +37,10 @@ export interface LoginResult {
   recordStatus: string;
 }
 
+function article(word: string): string {
+  return /^[aeiou]/i.test(word) ? "an" : "a";
+}
+
 /** Checks a collected key; returns the trimmed key. */
 export function checkApiKey(definition: ProviderDefinition, key: Secret): Secret {
   const trimmed = key.reveal().trim();
@@ -45,11 +49,20 @@ export function checkApiKey(definition: ProviderDefinition, key: Secret): Secret
       hint: `authsome login ${definition.name}`,
     });
   }
+  // A newline would let `export` inject a variable of its own; no real key has one.
+  if (/[\u0000-\u001f\u007f]/.test(trimmed)) {
+    throw new AuthenticationError(
+      "the API key contains control characters (a line break or escape); paste only the key",
+      { hint: `authsome login ${definition.name} --force` },
+    );
+  }
   const pattern = definition.api_key?.key_pattern;
   if (pattern && !new RegExp(`^(?:${pattern})$`).test(trimmed)) {
     const hint = definition.api_key?.key_pattern_hint;
     throw new AuthenticationError(
-      `the API key does not look like a ${definition.display_name} key` +
+      `the API key does not look like ${
+        article(definition.display_name)
+      } ${definition.display_name} key` +
         (hint ? `: ${hint}` : ` (expected pattern ${pattern})`),
       { hint: `authsome login ${definition.name} --force` },
     );

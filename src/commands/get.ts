@@ -50,7 +50,7 @@ export async function run(invocation: Invocation): Promise<number> {
   if (field !== undefined) {
     const value = fieldValue(connection, field as DisplayField, revealing);
     if (out.json) out.jsonValue({ [field]: value });
-    else out.data(fieldText(value));
+    else out.data(`${fieldText(value)}\n`);
     return 0;
   }
   const view = connectionView(connection, showSecret);

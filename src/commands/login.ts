@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { findConnection, resolveConnectionName } from "../auth/connections.ts";
 import type { LoginResult } from "../auth/login_api_key.ts";
 import { InterruptedError, UsageError } from "../errors.ts";
 import type { OAuthFlow } from "../model/provider.ts";
@@ -27,8 +28,20 @@ export async function run(invocation: Invocation): Promise<number> {
   }
   const controller = new AbortController();
   const collector = terminalSecretCollector(platform, out, controller.signal);
+  const snapshot = await ctx.vault.read();
+  const name = await resolveConnectionName(snapshot, ctx.profile, definition.name, connection);
+  const existing = await findConnection(snapshot, ctx.profile, definition.name, name);
+  if (existing?.status === "connected" && !force) {
+    report(out, {
+      status: "already_connected",
+      provider: definition.name,
+      connection: name,
+      recordStatus: "connected",
+    });
+    return 0;
+  }
   out.note(`Starting login for ${definition.name}...`);
-  if (force) out.warn("Forcing login will overwrite any existing connection.");
+  if (force && existing) out.warn("Forcing login will overwrite the existing connection.");
   let result: LoginResult;
   if (definition.auth_type === "api_key") {
     for (const flag of ["scopes", "base-url"]) {

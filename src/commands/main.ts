@@ -63,6 +63,7 @@ export async function main(argv: string[], platform: Platform): Promise<number> 
     home,
     logFile: global.logFile,
     verbose: global.verbose,
+    quiet: global.quiet,
   });
   try {
     const ctx = createContext(platform, {
@@ -79,7 +80,8 @@ export async function main(argv: string[], platform: Platform): Promise<number> 
     return await command.run(invocation);
   } catch (error) {
     if (!(error instanceof AuthsomeError)) {
-      log.error(`unexpected failure: ${describeError(error)}`, {
+      // To the file only: the user sees the error once, below.
+      log.debug(`unexpected failure: ${describeError(error)}`, {
         stack: error instanceof Error ? error.stack : undefined,
       });
     } else {

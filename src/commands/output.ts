@@ -71,7 +71,8 @@ export class Output {
       if (known?.hint) body.hint = known.hint;
       this.#terminal.writeStdout(JSON.stringify(body) + "\n");
     }
-    if (!this.options.quiet) {
+    // Errors are shown even with --quiet: it silences progress and success messages only.
+    {
       let text = `${this.paint("red", "Error:")} ${message}\n`;
       if (known?.hint) text += known.hint.split("\n").map((line) => `  ${line}\n`).join("");
       this.#terminal.writeStderr(text);

@@ -41,6 +41,8 @@ export interface LoggerOptions {
   logFile?: string;
   /** `--verbose`: DEBUG and INFO lines also go to stderr. */
   verbose?: boolean;
+  /** `--quiet`: warnings are not shown on stderr (they still reach the file). */
+  quiet?: boolean;
   /** Rotation size, 10 MiB unless a test says otherwise. */
   maxBytes?: number;
   /** Rotated files kept, 5 unless a test says otherwise. */
@@ -79,6 +81,7 @@ function truncate(text: string): string {
 class SinkLogger implements Logger {
   readonly #platform: Platform;
   readonly #verbose: boolean;
+  readonly #quiet: boolean;
   readonly #knownValues: () => Iterable<string>;
   #file: RotatingFile | null;
   #pending: string[] = [];
@@ -88,6 +91,7 @@ class SinkLogger implements Logger {
   constructor(options: LoggerOptions) {
     this.#platform = options.platform;
     this.#verbose = options.verbose ?? false;
+    this.#quiet = options.quiet ?? false;
     this.#knownValues = options.knownValues ?? knownSecretValues;
     const path = logFilePath(options.home, options.logFile);
     this.#file = path === null ? null : new RotatingFile(options.platform, {
@@ -116,7 +120,7 @@ class SinkLogger implements Logger {
       const text = oneLine(redactor.text(String(message)));
       const hasFields = fields !== undefined && Object.keys(fields).length > 0;
       const json = hasFields ? ` ${JSON.stringify(redactor.fields(fields))}` : "";
-      if (level === "warn" || level === "error") {
+      if ((level === "warn" && !this.#quiet) || level === "error") {
         this.#stderr(`${level === "warn" ? "Warning" : "Error"}: ${text}\n`);
       } else if (this.#verbose) {
         this.#stderr(`${LEVEL_NAMES[level]} ${truncate(text + json)}\n`);

@@ -8,7 +8,13 @@
  *
  * @module
  */
-import { HomeUnavailableError, VaultCorruptError, VaultLockedError } from "../errors.ts";
+import {
+  AuthsomeError,
+  describeError,
+  HomeUnavailableError,
+  VaultCorruptError,
+  VaultLockedError,
+} from "../errors.ts";
 import type { HomePaths } from "../model/home.ts";
 import type { Platform } from "../platform/types.ts";
 import {
@@ -187,6 +193,13 @@ export class Vault {
     try {
       return await this.#read();
     } catch (error) {
+      if (!(error instanceof AuthsomeError)) {
+        // Not a directory, permission denied, I/O error: the home itself is unusable.
+        throw new HomeUnavailableError(
+          `cannot read the vault in ${this.#paths.home}: ${describeError(error)}`,
+          { cause: error, hint: "Set AUTHSOME_HOME to a directory you can write" },
+        );
+      }
       if (!(error instanceof VaultCorruptError)) throw error;
       throw new VaultCorruptError(error.message, {
         cause: error.cause,

@@ -344,18 +344,22 @@ Deno.test("a corrupted vault (flipped byte, truncated, extended, zero-length, ra
 Deno.test("a corrupt vault without a backup does not tell the user to restore a vault.enc.bak that does not exist", () =>
   withHome(async (h) => {
     await h.login("openai", openaiKey(), { envVar: "OPENAI_API_KEY" });
-    const hasBackup = await Deno.stat(h.path("vault.enc.bak")).then(() => true, () => false);
+    await Deno.remove(h.path("vault.enc.bak")).catch(() => {});
     const bytes = await Deno.readFile(h.path("vault.enc"));
     await Deno.writeFile(h.path("vault.enc"), bytes.slice(0, 50));
-    const result = await h.run(["get", "openai"]);
+    const [result, json] = await Promise.all([
+      h.run(["get", "openai"]),
+      h.run(["get", "openai", "--json"]),
+    ]);
     expectExit(result, 7, "get on a truncated vault");
     assert.match(result.stderr, /corrupt/);
-    if (!hasBackup) {
-      assert.ok(
-        !/cp vault\.enc\.bak/.test(result.stderr),
-        `the hint points at a missing vault.enc.bak\n${show(result)}`,
-      );
-    }
+    assert.ok(
+      !/vault\.enc\.bak/.test(result.stderr),
+      `the hint points at a missing vault.enc.bak\n${show(result)}`,
+    );
+    const body = expectJsonError(json, "vault_corrupt", 7);
+    assert.ok(!/vault\.enc\.bak/.test(body.hint ?? ""), JSON.stringify(body));
+    await assert.rejects(Deno.stat(h.path("vault.enc.bak")), Deno.errors.NotFound);
   }));
 
 Deno.test("the wrong key exits 7 'wrong key' (distinct from corruption) and names the key source the vault needs", () =>
@@ -543,3 +547,52 @@ Deno.test({
       }
     }),
 });
+
+Deno.test("an API key containing a newline or other control characters is refused with exit 4, so export cannot emit extra lines", () =>
+  withHome(async (h) => {
+    await seed(h);
+    const before = await vaultBytes(h.home);
+    let n = 0;
+    const control = (stdin: string): Case => ({
+      // Each its own connection, with --force: one accepted key must not mask the others.
+      args: ["login", "hunter", "--connection", `c${n++}`, "--force"],
+      options: { stdin },
+      exit: 4,
+      code: "authentication_failed",
+      stderr: [/API key/],
+    });
+    await Promise.all([
+      control("abc\nEVIL=1"),
+      control("abc\rdef"),
+      control("abc\x1b[2Jdef"),
+      control("abc\x00def"),
+    ].map((c) => check(h, c)));
+    await expectVaultUnchanged(h.home, before, "control characters");
+    const exported = await h.ok(["export"]);
+    assert.ok(
+      !/^EVIL=/m.test(exported.stdout),
+      `export emitted an injected line\n${show(exported)}`,
+    );
+  }));
+
+Deno.test("--quiet still prints errors on stderr (it silences only progress and success text)", () =>
+  withHome(async (h) => {
+    await seed(h);
+    const cases: [string[], number, RegExp][] = [
+      [["lsit", "--quiet"], 2, /unknown command "lsit"/],
+      [["get", "nosuch", "--quiet"], 3, /nosuch/],
+      [["get", "openai", "--connection", "nope", "--quiet"], 5, /no connection "nope"/],
+      [["login", "openai", "--connection", "x", "--quiet"], 4, /OpenAI/],
+    ];
+    await Promise.all(cases.map(async ([args, exit, pattern]) => {
+      const result = await h.run(args, { stdin: "bad" });
+      expectExit(result, exit, args.join(" "));
+      assert.equal(result.stdout, "", show(result));
+      assert.match(
+        result.stderr,
+        /^Error: /m,
+        `${args.join(" ")}: error silenced\n${show(result)}`,
+      );
+      assert.match(result.stderr, pattern, show(result));
+    }));
+  }));

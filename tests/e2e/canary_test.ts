@@ -225,3 +225,61 @@ Deno.test("no planted secret appears in any output (unless asked for) nor in any
     const debug = await Deno.readTextFile(h.path("logs/authsome.log"));
     assert.ok(debug.length > 0, "the debug log recorded the run");
   }));
+
+Deno.test("AUTHSOME_PASSPHRASE and AUTHSOME_MASTER_KEY never appear in any output or file, even when wrong or verbose", () =>
+  withHome(async (h) => {
+    const passphrase = canary("passphrase", "pass phrase ");
+    const masterKey: Canary = {
+      name: "AUTHSOME_MASTER_KEY",
+      value: btoa(`CANARY${randomAlnum(26)}`),
+    };
+    const wrongPassphrase = canary("wrong passphrase", "");
+    const key = canary("hunter key", "");
+    const secrets = [passphrase, masterKey, wrongPassphrase, key];
+    const passHome = `${h.dir}/pass-home`;
+    const keyHome = `${h.dir}/key-home`;
+    const pass = { AUTHSOME_PASSPHRASE: passphrase.value };
+    const env = { AUTHSOME_MASTER_KEY: masterKey.value };
+    const results: { args: string[]; result: CliResult }[] = [];
+    const run = async (args: string[], home: string, e: Record<string, string>, exit: number) => {
+      const result = await h.run(args, { home, env: e, stdin: key.value });
+      expectExit(result, exit, args.join(" "));
+      results.push({ args, result });
+    };
+    await Promise.all([
+      run(["login", "hunter", "--verbose"], passHome, pass, 0),
+      run(["login", "hunter", "--verbose"], keyHome, env, 0),
+    ]);
+    await Promise.all([
+      run(["get", "hunter", "--verbose"], passHome, pass, 0),
+      run(["whoami", "--verbose"], passHome, pass, 0),
+      run(["doctor", "--json", "--verbose"], passHome, pass, 0),
+      run(
+        ["get", "hunter", "--verbose"],
+        passHome,
+        { AUTHSOME_PASSPHRASE: wrongPassphrase.value },
+        7,
+      ),
+      run(["get", "hunter", "--verbose"], keyHome, env, 0),
+      run(["doctor", "--verbose"], keyHome, env, 0),
+      run(["get", "hunter", "--verbose", "--json"], keyHome, {
+        AUTHSOME_MASTER_KEY: btoa("x".repeat(32)),
+      }, 7),
+      run(
+        ["get", "hunter", "--verbose"],
+        keyHome,
+        { AUTHSOME_MASTER_KEY: `${masterKey.value}x` },
+        7,
+      ),
+    ]);
+    for (const { args, result } of results) {
+      const found = leaks(result.stdout + result.stderr, secrets);
+      assert.deepEqual(found, [], `authsome ${args.join(" ")} leaked ${found}\n${show(result)}`);
+    }
+    for (const home of [passHome, keyHome]) {
+      for (const [path, bytes] of await readTree(home)) {
+        const found = leaks(new TextDecoder().decode(bytes), secrets);
+        assert.deepEqual(found, [], `${path} holds ${found}`);
+      }
+    }
+  }));

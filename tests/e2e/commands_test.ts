@@ -878,3 +878,111 @@ Deno.test("--version, --help and per-command -h print and exit 0; --quiet keeps 
     );
     assert.equal(quiet.stdout, "", show(quiet));
   }));
+
+Deno.test("every file authsome writes under the home is 0600 and every directory 0700", () =>
+  withHome(async (h) => {
+    await h.login("openai", openaiKey(), { envVar: "OPENAI_API_KEY" });
+    const custom = await h.fixture(
+      "custom.json",
+      JSON.stringify({
+        schema_version: 1,
+        name: "acme",
+        display_name: "Acme",
+        auth_type: "api_key",
+        flow: "api_key",
+        api_key: { header_name: "X-Key", env_var: "ACME_KEY" },
+      }),
+    );
+    await h.ok(["register", custom]);
+    await h.login("acme", randomAlnum(20));
+    expectExit(await h.run(["get", "openai", "--connection", "nope"]), 5);
+    await h.ok(["export"]);
+    await h.ok(["init"]);
+    const problems: string[] = [];
+    const walk = async (dir: string) => {
+      for await (const entry of Deno.readDir(dir)) {
+        const path = `${dir}/${entry.name}`;
+        const mode = (await Deno.stat(path)).mode! & 0o777;
+        if (entry.isDirectory) {
+          if (mode !== 0o700) problems.push(`${path} is ${mode.toString(8)}`);
+          await walk(path);
+        } else if (mode !== 0o600) problems.push(`${path} is ${mode.toString(8)}`);
+      }
+    };
+    if (modeOf(h.home) !== 0o700) problems.push(`${h.home} is ${modeOf(h.home).toString(8)}`);
+    await walk(h.home);
+    assert.deepEqual(problems, []);
+    for (
+      const name of [
+        "vault.enc",
+        "vault.enc.bak",
+        "master.key",
+        "audit.log",
+        "logs/authsome.log",
+        "providers/acme.json",
+      ]
+    ) {
+      await Deno.stat(h.path(name));
+    }
+  }));
+
+Deno.test("the audit log records register, login, get of a secret, export, logout, revoke and remove; --log-file '' writes no debug log", () =>
+  withHome(async (h) => {
+    const custom = await h.fixture(
+      "custom.json",
+      JSON.stringify({
+        schema_version: 1,
+        name: "acme",
+        display_name: "Acme",
+        auth_type: "api_key",
+        flow: "api_key",
+        api_key: { header_name: "X-Key", env_var: "ACME_KEY" },
+      }),
+    );
+    await h.ok(["register", custom]);
+    await h.login("acme", randomAlnum(20));
+    await h.login("hunter", randomAlnum(20));
+    await h.login("hunter", randomAlnum(20), { connection: "b" });
+    await h.ok(["get", "hunter", "--field", "status"]);
+    await h.ok(["get", "hunter", "--field", "api_key"]);
+    await h.ok(["export", "hunter"]);
+    await h.ok(["logout", "hunter", "--connection", "b"]);
+    await h.ok(["revoke", "hunter"]);
+    await h.ok(["remove", "acme"]);
+    const entries = (await h.ok(["log", "--json"])).stdout.split("\n").filter(Boolean)
+      .map((line) => JSON.parse(line));
+    assert.deepEqual(entries.map((e) => `${e.event} ${e.provider} ${e.status}`), [
+      "register acme success",
+      "login acme success",
+      "login hunter success",
+      "login hunter success",
+      "get hunter success",
+      "export hunter success",
+      "logout hunter success",
+      "revoke hunter success",
+      "remove acme success",
+    ]);
+    assert.equal(entries[4].field, "api_key");
+    assert.equal(entries[6].connection, "b");
+
+    const debugLog = h.path("logs/authsome.log");
+    const before = await Deno.readTextFile(debugLog).catch(() => "");
+    const failed = await h.run([
+      "get",
+      "hunter",
+      "--connection",
+      "zzz-not-there",
+      "--log-file",
+      "",
+    ]);
+    expectExit(failed, 5, "get a missing connection");
+    const after = await Deno.readTextFile(debugLog).catch(() => "");
+    assert.equal(after, before, "--log-file '' still wrote the debug log");
+    const logged = await h.run(["get", "hunter", "--connection", "zzz-not-there"]);
+    expectExit(logged, 5, "get a missing connection");
+    assert.match(
+      await Deno.readTextFile(debugLog),
+      /zzz-not-there/,
+      "failures reach the debug log",
+    );
+  }));

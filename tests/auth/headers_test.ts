@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { authHeader } from "../../src/auth/headers.ts";
+import { CredentialMissingError } from "../../src/errors.ts";
+import { Secret } from "../../src/model/secret.ts";
+import { apiKeyProvider, connection, definition, oauthProvider } from "./_context.ts";
+
+const OAUTH = definition(oauthProvider("hub", "https://auth.hub.test"));
+
+function keyed(block: Record<string, unknown>) {
+  const def = definition(apiKeyProvider("acme", block));
+  const conn = connection({ provider: "acme", apiKey: new Secret("acme-key-123456") });
+  return authHeader(def, conn);
+}
+
+function oauth(tokenType: string | null) {
+  const conn = connection({
+    provider: "hub",
+    authType: "oauth2",
+    accessToken: new Secret("hub-access-token-1"),
+    tokenType,
+  });
+  return authHeader(OAUTH, conn);
+}
+
+Deno.test("API key: the provider's header name and prefix", () => {
+  const header = keyed({ header_name: "X-Api-Key", header_prefix: "Token" });
+  assert.equal(header.name, "X-Api-Key");
+  assert.equal(header.value.reveal(), "Token acme-key-123456");
+  assert.equal(String(header.value), "[redacted]");
+});
+
+Deno.test("API key: an empty prefix sends the raw key", () => {
+  const header = keyed({ header_name: "x-goog-api-key", header_prefix: "" });
+  assert.equal(header.name, "x-goog-api-key");
+  assert.equal(header.value.reveal(), "acme-key-123456");
+});
+
+Deno.test("API key: defaults are Authorization: Bearer <key>", () => {
+  const header = keyed({});
+  assert.equal(header.name, "Authorization");
+  assert.equal(header.value.reveal(), "Bearer acme-key-123456");
+});
+
+Deno.test("OAuth2: Bearer, whatever the case of the stored token type", () => {
+  for (const type of [null, "Bearer", "bearer", "BEARER"]) {
+    const header = oauth(type);
+    assert.equal(header.name, "Authorization");
+    assert.equal(header.value.reveal(), "Bearer hub-access-token-1", String(type));
+  }
+});
+
+Deno.test("OAuth2: a non-bearer token type is sent as the server named it", () => {
+  assert.equal(oauth("MAC").value.reveal(), "MAC hub-access-token-1");
+  assert.equal(oauth("DPoP").value.reveal(), "DPoP hub-access-token-1");
+});
+
+Deno.test("a connection without its credential is exit 5 with the login hint", () => {
+  const def = definition(apiKeyProvider("acme"));
+  for (
+    const [d, conn] of [
+      [def, connection({ provider: "acme" })],
+      [OAUTH, connection({ provider: "hub", authType: "oauth2" })],
+    ] as const
+  ) {
+    assert.throws(() => authHeader(d, conn), (error: unknown) => {
+      assert.ok(error instanceof CredentialMissingError);
+      assert.equal(error.exitCode, 5);
+      assert.equal(error.hint, `authsome login ${conn.provider} --force`);
+      return true;
+    });
+  }
+});

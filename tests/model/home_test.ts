@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { homePaths, resolveHome } from "../../src/model/home.ts";
+
+Deno.test("homePaths lays out every file of CONTRACT §3 under the home", () => {
+  assert.deepEqual(homePaths("/h/.authsome"), {
+    home: "/h/.authsome",
+    vault: "/h/.authsome/vault.enc",
+    vaultBackup: "/h/.authsome/vault.enc.bak",
+    vaultLock: "/h/.authsome/vault.lock",
+    masterKey: "/h/.authsome/master.key",
+    config: "/h/.authsome/config.json",
+    providers: "/h/.authsome/providers",
+    auditLog: "/h/.authsome/audit.log",
+    logs: "/h/.authsome/logs",
+    debugLog: "/h/.authsome/logs/authsome.log",
+    daemon: "/h/.authsome/daemon",
+  });
+});
+
+Deno.test("homePaths ignores trailing slashes (no '//' in any path)", () => {
+  for (const home of ["/tmp/as/", "/tmp/as//", "/tmp/as///"]) {
+    const paths = homePaths(home);
+    assert.equal(paths.home, "/tmp/as");
+    assert.equal(paths.vault, "/tmp/as/vault.enc");
+    assert.equal(paths.debugLog, "/tmp/as/logs/authsome.log");
+    for (const path of Object.values(paths)) assert.ok(!path.includes("//"), path);
+  }
+});
+
+Deno.test("resolveHome: AUTHSOME_HOME wins over the user's home", () => {
+  const env = (name: string) => (name === "AUTHSOME_HOME" ? "/srv/agent-creds" : undefined);
+  assert.equal(resolveHome(env, "/home/ana"), "/srv/agent-creds");
+  assert.equal(homePaths(resolveHome(() => "/srv/x/", "/home/ana")).vault, "/srv/x/vault.enc");
+});
+
+Deno.test("resolveHome: without AUTHSOME_HOME it is ~/.authsome", () => {
+  assert.equal(resolveHome(() => undefined, "/home/ana"), "/home/ana/.authsome");
+  assert.equal(resolveHome(() => undefined, "/home/ana/"), "/home/ana/.authsome");
+  assert.equal(resolveHome(() => undefined, "/home/ana//"), "/home/ana/.authsome");
+});
+
+Deno.test("resolveHome: an empty AUTHSOME_HOME counts as unset", () => {
+  const env = (name: string) => (name === "AUTHSOME_HOME" ? "" : undefined);
+  assert.equal(resolveHome(env, "/home/ana"), "/home/ana/.authsome");
+});
