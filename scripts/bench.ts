@@ -90,8 +90,26 @@ const small = await makeHome("one", 1);
 const large = await makeHome("ten-thousand", 10_000);
 
 const installRoot = `${work}/install`;
-const install = await new Deno.Command(deno, {
-  args: ["install", "-g", "-A", "-f", "-n", "authsome", "--root", installRoot, `${repo}/cli.ts`],
+// The documented install (`deno task install`): a single bundled module, then `deno install`.
+const bundle = await new Deno.Command(deno, {
+  args: ["bundle", "--quiet", "-o", `${work}/authsome.js`, "cli.ts"],
+  cwd: repo,
+  stdout: "null",
+  stderr: "piped",
+}).output();
+const install = bundle.code !== 0 ? bundle : await new Deno.Command(deno, {
+  args: [
+    "install",
+    "-g",
+    "-A",
+    "-f",
+    "--no-config",
+    "-n",
+    "authsome",
+    "--root",
+    installRoot,
+    `${work}/authsome.js`,
+  ],
   cwd: repo,
   stdout: "null",
   stderr: "piped",

@@ -64,7 +64,14 @@ export async function testContext(options: TestContextOptions = {}): Promise<Tes
     audit,
     lockTimeoutMs: 2_000,
   });
-  return { ctx, platform, home: temp.home, log, audit, [Symbol.asyncDispose]: temp[Symbol.asyncDispose] };
+  return {
+    ctx,
+    platform,
+    home: temp.home,
+    log,
+    audit,
+    [Symbol.asyncDispose]: temp[Symbol.asyncDispose],
+  };
 }
 
 /** Writes `<home>/providers/<name>.json` (0600, directories 0700). */

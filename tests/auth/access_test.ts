@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { accessConnection } from "../../src/auth/access.ts";
 import { CredentialMissingError, RefreshError } from "../../src/errors.ts";
 import { keyConnection, store, testContext } from "./_context.ts";
-import { EXPIRES, OLD_ACCESS, OLD_REFRESH, oauthFixture } from "./_oauth_fixture.ts";
+import { EXPIRES, oauthFixture, OLD_ACCESS, OLD_REFRESH } from "./_oauth_fixture.ts";
 
 Deno.test.sanitizer?.({ ops: true, resources: true });
 
@@ -58,7 +58,10 @@ Deno.test("an access token without expires_at is never refreshed", async () => {
 
 Deno.test("API keys never refresh, whatever the stored expiry says", async () => {
   await using t = await testContext();
-  await store(t.ctx, { ...keyConnection("acme", "default", "acme-key-1234"), expiresAt: "2000-01-01T00:00:00Z" });
+  await store(t.ctx, {
+    ...keyConnection("acme", "default", "acme-key-1234"),
+    expiresAt: "2000-01-01T00:00:00Z",
+  });
   const { connection, warning } = await accessConnection(t.ctx, "acme", {});
   assert.equal(connection.apiKey?.reveal(), "acme-key-1234");
   assert.equal(warning, undefined);

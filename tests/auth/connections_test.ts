@@ -35,8 +35,14 @@ Deno.test("a first connection named 'default' is the default; an explicit name w
   await store(t.ctx, keyConnection("openai", "default", "sk-default-1111"));
   await store(t.ctx, keyConnection("openai", "ci", "sk-ci-22222222"));
   const snapshot = await t.ctx.vault.read();
-  assert.equal((await loadConnection(snapshot, "default", "openai", undefined)).apiKey?.reveal(), "sk-default-1111");
-  assert.equal((await loadConnection(snapshot, "default", "openai", "ci")).apiKey?.reveal(), "sk-ci-22222222");
+  assert.equal(
+    (await loadConnection(snapshot, "default", "openai", undefined)).apiKey?.reveal(),
+    "sk-default-1111",
+  );
+  assert.equal(
+    (await loadConnection(snapshot, "default", "openai", "ci")).apiKey?.reveal(),
+    "sk-ci-22222222",
+  );
   assert.deepEqual(
     (await listConnections(snapshot, "default", "openai")).map((c) => c.connectionName),
     ["ci", "default"],
@@ -141,8 +147,14 @@ Deno.test("connections are per profile", async () => {
   await using t = await testContext();
   await store(t.ctx, { ...keyConnection("openai", "default", "sk-work-profile"), profile: "work" });
   const snapshot = await t.ctx.vault.read();
-  assert.equal((await loadConnection(snapshot, "work", "openai", undefined)).apiKey?.reveal(), "sk-work-profile");
-  await assert.rejects(loadConnection(snapshot, "default", "openai", undefined), CredentialMissingError);
+  assert.equal(
+    (await loadConnection(snapshot, "work", "openai", undefined)).apiKey?.reveal(),
+    "sk-work-profile",
+  );
+  await assert.rejects(
+    loadConnection(snapshot, "default", "openai", undefined),
+    CredentialMissingError,
+  );
   assert.equal((await listConnections(snapshot, "default")).length, 0);
   assert.equal((await listConnections(snapshot, "work")).length, 1);
 });

@@ -93,7 +93,10 @@ Deno.test("an invalid custom provider file fails 'providers' and names the file"
   await writeCustomProvider(t.home, { name: "broken", schema_version: 1 });
   const checks = byName(await runDoctor(t.ctx));
   assert.equal(checks.providers.ok, false);
-  assert.ok(checks.providers.detail.includes(`${t.home}/providers/broken.json`), checks.providers.detail);
+  assert.ok(
+    checks.providers.detail.includes(`${t.home}/providers/broken.json`),
+    checks.providers.detail,
+  );
   assert.match(checks.providers.hint ?? "", /authsome register/);
   // The rest of the home is fine.
   assert.equal(checks.vault.ok, true);

@@ -14,7 +14,9 @@ import {
 Deno.test.sanitizer?.({ ops: true, resources: true });
 
 const PROVIDERS = [
-  apiKeyProvider("named", { env_var: "NAMED_LOGIN_KEY" }, { export: { env: { api_key: "NAMED_KEY" } } }),
+  apiKeyProvider("named", { env_var: "NAMED_LOGIN_KEY" }, {
+    export: { env: { api_key: "NAMED_KEY" } },
+  }),
   apiKeyProvider("envvar", { env_var: "ENVVAR_SECRET" }),
   apiKeyProvider("my-api.v2"),
   oauthProvider("hub", "http://127.0.0.1:9", {
@@ -48,7 +50,8 @@ Deno.test("export names come from export.env, then api_key.env_var, then <NAME>_
     keyConnection("envvar", "default", "envvar-key-00002"),
     keyConnection("my-api.v2", "default", "myapi-key-000003"),
   );
-  const one = async (provider: string) => asMap(await buildExport(t.ctx, provider, { format: "env" }));
+  const one = async (provider: string) =>
+    asMap(await buildExport(t.ctx, provider, { format: "env" }));
   assert.deepEqual(await one("named"), { NAMED_KEY: "named-key-000001" });
   assert.deepEqual(await one("envvar"), { ENVVAR_SECRET: "envvar-key-00002" });
   assert.deepEqual(await one("my-api.v2"), { MY_API_V2_API_KEY: "myapi-key-000003" });
@@ -121,13 +124,16 @@ Deno.test("exporting everything never reuses a name: _<PROVIDER>_<CONNECTION>, t
   const entries = await buildExport(t.ctx, undefined, { format: "env" });
   const names = entries.map((e) => e.name);
   assert.equal(new Set(names).size, names.length, `duplicate names: ${names}`);
-  assert.deepEqual(new Set(names), new Set([
-    "SHARED_KEY", // alpha's default (alpha sorts first)
-    "SHARED_KEY_DEFAULT", // beta's default: the plain name is taken
-    "SHARED_KEY_C_I", // the first of alpha's c-i / c_i / c.i
-    "SHARED_KEY_ALPHA_C_I", // the second: _C_I is taken
-    "SHARED_KEY_2", // the third: both longer forms are taken
-  ]));
+  assert.deepEqual(
+    new Set(names),
+    new Set([
+      "SHARED_KEY", // alpha's default (alpha sorts first)
+      "SHARED_KEY_DEFAULT", // beta's default: the plain name is taken
+      "SHARED_KEY_C_I", // the first of alpha's c-i / c_i / c.i
+      "SHARED_KEY_ALPHA_C_I", // the second: _C_I is taken
+      "SHARED_KEY_2", // the third: both longer forms are taken
+    ]),
+  );
   const values = asMap(entries);
   assert.equal(values.SHARED_KEY, "alpha-default-01");
   assert.equal(values.SHARED_KEY_DEFAULT, "beta-default-002");
@@ -160,7 +166,10 @@ Deno.test("export of a provider without a connection is exit 5; unknown provider
     assert.equal(error.hint, "authsome login named");
     return true;
   });
-  await assert.rejects(buildExport(t.ctx, "no-such-provider", { format: "env" }), ProviderNotFoundError);
+  await assert.rejects(
+    buildExport(t.ctx, "no-such-provider", { format: "env" }),
+    ProviderNotFoundError,
+  );
 });
 
 Deno.test("shellQuote wraps in single quotes and escapes embedded ones", () => {

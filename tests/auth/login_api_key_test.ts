@@ -29,7 +29,11 @@ function collector(...values: string[]) {
   return { collect, requests };
 }
 
-async function storedKey(t: Awaited<ReturnType<typeof testContext>>, provider: string, name?: string) {
+async function storedKey(
+  t: Awaited<ReturnType<typeof testContext>>,
+  provider: string,
+  name?: string,
+) {
   const connection = await loadConnection(await t.ctx.vault.read(), "default", provider, name);
   return connection.apiKey?.reveal();
 }
@@ -64,7 +68,12 @@ Deno.test("login stores the collected key, trimmed, and tells the collector wher
 
 Deno.test("login into a named connection", async () => {
   await using t = await testContext();
-  await loginWithApiKey(t.ctx, PLAIN, { force: false, connection: "ci" }, collector("k-ci-123").collect);
+  await loginWithApiKey(
+    t.ctx,
+    PLAIN,
+    { force: false, connection: "ci" },
+    collector("k-ci-123").collect,
+  );
   assert.equal(await storedKey(t, "plain", "ci"), "k-ci-123");
   // It is the provider's first connection, so it is also the default.
   assert.equal(await storedKey(t, "plain"), "k-ci-123");
@@ -171,7 +180,12 @@ Deno.test("login is audited on success and on failure, without the key", async (
     loginWithApiKey(t.ctx, ACME, { force: false }, collector("acme_WRONG!!").collect),
     AuthenticationError,
   );
-  await loginWithApiKey(t.ctx, ACME, { force: false, connection: "ci" }, collector("acme_good1234").collect);
+  await loginWithApiKey(
+    t.ctx,
+    ACME,
+    { force: false, connection: "ci" },
+    collector("acme_good1234").collect,
+  );
   const entries = await t.audit.tail(10);
   assert.equal(entries.length, 2);
   const [failure, success] = entries;

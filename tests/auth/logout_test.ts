@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { findClient } from "../../src/auth/clients.ts";
 import { listConnections } from "../../src/auth/connections.ts";
-import { logout, type Revoker, revokeProvider } from "../../src/auth/logout.ts";
+import { logout, revokeProvider, type Revoker } from "../../src/auth/logout.ts";
 import { revokeRemotely } from "../../src/auth/remote_revoke.ts";
 import { CredentialMissingError } from "../../src/errors.ts";
 import { RecordId } from "../../src/model/connection.ts";
@@ -157,7 +157,11 @@ Deno.test("revoke removes every connection, the client and the provider state", 
 
 Deno.test("revoke with a failing revoker still clears everything; 'remove' is audited as such", async () => {
   await using t = await testContext();
-  await store(t.ctx, keyConnection("acme", "a", "acme-a-1111111"), keyConnection("acme", "b", "acme-b-2222222"));
+  await store(
+    t.ctx,
+    keyConnection("acme", "a", "acme-a-1111111"),
+    keyConnection("acme", "b", "acme-b-2222222"),
+  );
   const { revoker, seen } = recordingRevoker("failed");
   const result = await revokeProvider(t.ctx, ACME, { revoker, event: "remove" });
   assert.deepEqual(seen.sort(), ["acme/a", "acme/b"]);

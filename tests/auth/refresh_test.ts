@@ -6,10 +6,10 @@ import {
   CLIENT_ID,
   EXPIRES,
   EXPIRES_AT,
-  OLD_ACCESS,
-  OLD_REFRESH,
   type OAuthFixture,
   oauthFixture,
+  OLD_ACCESS,
+  OLD_REFRESH,
 } from "./_oauth_fixture.ts";
 
 Deno.test.sanitizer?.({ ops: true, resources: true });
@@ -49,7 +49,10 @@ for (const { label, fault, reason } of NETWORK_FAULTS) {
     assert.equal(stored.status, "connected");
     assert.equal(stored.accessToken?.reveal(), OLD_ACCESS);
     assert.equal(stored.refreshToken?.reveal(), OLD_REFRESH);
-    assert.match(stored.lastRefreshError ?? "", typeof reason === "string" ? new RegExp(reason) : reason);
+    assert.match(
+      stored.lastRefreshError ?? "",
+      typeof reason === "string" ? new RegExp(reason) : reason,
+    );
   });
 
   Deno.test(`${label} past expiry: expired, exit 6, then connected again on success`, async () => {
@@ -142,7 +145,9 @@ Deno.test("invalid_grant in a form-encoded answer is still invalid", async () =>
   assert.equal((await f.stored()).status, "invalid");
 });
 
-for (const code of ["invalid_scope", "invalid_request", "server_error", "temporarily_unavailable"]) {
+for (
+  const code of ["invalid_scope", "invalid_request", "server_error", "temporarily_unavailable"]
+) {
   Deno.test(`${code} never makes the connection invalid`, async () => {
     await using f = await oauthFixture({ now: BEFORE_EXPIRY });
     f.server.faults.push("/token", { oauthError: code });
@@ -192,7 +197,10 @@ Deno.test("expires_in sent as a string is honoured", async () => {
   f.server.faults.push("/token", { expiresInAsString: true, expiresIn: 1800 });
   await accessConnection(f.ctx, "fakehub", {});
   const stored = await f.stored();
-  assert.equal(stored.expiresAt, new Date(AFTER_EXPIRY + 1_800_000).toISOString().replace(".000", ""));
+  assert.equal(
+    stored.expiresAt,
+    new Date(AFTER_EXPIRY + 1_800_000).toISOString().replace(".000", ""),
+  );
   // Fresh for 30 minutes: no new request in between.
   f.platform.advance(1_000_000);
   await accessConnection(f.ctx, "fakehub", {});

@@ -37,7 +37,9 @@ Deno.test("secret fields are [redacted] unless revealed; missing secrets stay nu
   assert.equal(fieldValue(CONNECTION, "refresh_token", true), "ghr_view_refresh_token");
   assert.equal(fieldValue(CONNECTION, "api_key", false), null);
   assert.equal(fieldValue(CONNECTION, "api_key", true), null);
-  assert.ok(isSecretField("access_token") && isSecretField("refresh_token") && isSecretField("api_key"));
+  assert.ok(
+    isSecretField("access_token") && isSecretField("refresh_token") && isSecretField("api_key"),
+  );
   assert.ok(!isSecretField("status") && !isSecretField("expires_at"));
 });
 
@@ -85,7 +87,9 @@ Deno.test("relativeExpiry: seconds, minutes, hours up to 48 h, then days", () =>
     [48 * 3600, "expires in 2d"],
     [30 * 86400, "expires in 30d"],
   ];
-  for (const [seconds, text] of cases) assert.equal(relativeExpiry(at(seconds), NOW), text, `${seconds}s`);
+  for (const [seconds, text] of cases) {
+    assert.equal(relativeExpiry(at(seconds), NOW), text, `${seconds}s`);
+  }
 });
 
 Deno.test("relativeExpiry: the past reads 'expired ... ago'", () => {

@@ -9,9 +9,12 @@ function output(options: Partial<OutputOptions> = {}) {
   return { out, terminal };
 }
 
-const MISSING = new CredentialMissingError('no connection "default" for github in profile "default"', {
-  hint: "authsome login github",
-});
+const MISSING = new CredentialMissingError(
+  'no connection "default" for github in profile "default"',
+  {
+    hint: "authsome login github",
+  },
+);
 
 Deno.test("--json errors are one JSON object {error, message, hint} on stdout", () => {
   const { out, terminal } = output({ json: true });
@@ -27,13 +30,17 @@ Deno.test("--json errors are one JSON object {error, message, hint} on stdout", 
 Deno.test("--json errors without a hint have no hint field", () => {
   const { out, terminal } = output({ json: true });
   assert.equal(out.error(new VaultLockedError("the vault is locked")), 7);
-  assert.deepEqual(JSON.parse(terminal.stdout), { error: "vault_locked", message: "the vault is locked" });
+  assert.deepEqual(JSON.parse(terminal.stdout), {
+    error: "vault_locked",
+    message: "the vault is locked",
+  });
 });
 
 Deno.test("human errors: 'Error: <message>' and each hint line indented on stderr", () => {
   const { out, terminal } = output();
   const error = new RefreshError("refresh failed for github (default): invalid_grant", {
-    hint: "authsome revoke github     # clear local state\nauthsome login github      # re-run the flow",
+    hint:
+      "authsome revoke github     # clear local state\nauthsome login github      # re-run the flow",
   });
   assert.equal(out.error(error), 6);
   assert.equal(terminal.stdout, "");
@@ -48,7 +55,10 @@ Deno.test("human errors: 'Error: <message>' and each hint line indented on stder
 Deno.test("an unexpected error is exit 1 with code 'failure'", () => {
   const { out, terminal } = output({ json: true });
   assert.equal(out.error(new TypeError("boom")), 1);
-  assert.deepEqual(JSON.parse(terminal.stdout), { error: "failure", message: "unexpected error: boom" });
+  assert.deepEqual(JSON.parse(terminal.stdout), {
+    error: "failure",
+    message: "unexpected error: boom",
+  });
   const human = output();
   assert.equal(human.out.error("thrown string"), 1);
   assert.equal(human.terminal.stderr, "Error: unexpected error: thrown string\n");

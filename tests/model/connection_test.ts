@@ -43,7 +43,10 @@ Deno.test("connectionFromData/connectionToData round-trip every field, unknown o
   assert.equal(connection.authType, "oauth2");
   assert.equal(connection.status, "expired");
   assert.deepEqual(connection.scopes, ["repo", "read:org"]);
-  assert.deepEqual(connection.extra, { future_field: { kind: "dpop", jkt: "abc" }, rotation_count: 3 });
+  assert.deepEqual(connection.extra, {
+    future_field: { kind: "dpop", jkt: "abc" },
+    rotation_count: 3,
+  });
   assert.deepEqual(connectionToData(connection), STORED);
 });
 
@@ -96,7 +99,12 @@ Deno.test("connectionFromData fills defaults for a sparse or odd record", () => 
 
 Deno.test("newApiKeyConnection makes a connected record holding only the key", () => {
   const connection = newApiKeyConnection(
-    { profile: "default", provider: "openai", connectionName: "ci", apiKey: new Secret("sk-1234567") },
+    {
+      profile: "default",
+      provider: "openai",
+      connectionName: "ci",
+      apiKey: new Secret("sk-1234567"),
+    },
     "2026-11-25T12:00:00Z",
     "api.openai.com",
   );
@@ -122,7 +130,9 @@ Deno.test("checkName accepts ordinary profile and connection names", () => {
 });
 
 Deno.test("checkName refuses names that could escape a record id or are too long", () => {
-  for (const name of ["../x", "a/b", "", "a".repeat(65), "..", ".hidden", "a..b", "-x", "a b", "é"]) {
+  for (
+    const name of ["../x", "a/b", "", "a".repeat(65), "..", ".hidden", "a..b", "-x", "a b", "é"]
+  ) {
     assert.throws(() => checkName("connection", name), (error: unknown) => {
       assert.ok(error instanceof UsageError, `${name}: ${error}`);
       assert.equal(error.exitCode, 2);

@@ -28,9 +28,15 @@ async function withUmask<T>(mask: number, fn: () => Promise<T>): Promise<T> {
 
 Deno.test("writeFileAtomic: the mode is exact, whatever the umask", async () => {
   await withDir(async (dir) => {
-    await withUmask(0o000, () => fs.writeFileAtomic(`${dir}/a`, encoder.encode("a"), { mode: 0o600 }));
+    await withUmask(
+      0o000,
+      () => fs.writeFileAtomic(`${dir}/a`, encoder.encode("a"), { mode: 0o600 }),
+    );
     assert.equal(mode(`${dir}/a`), 0o600);
-    await withUmask(0o077, () => fs.writeFileAtomic(`${dir}/b`, encoder.encode("b"), { mode: 0o640 }));
+    await withUmask(
+      0o077,
+      () => fs.writeFileAtomic(`${dir}/b`, encoder.encode("b"), { mode: 0o640 }),
+    );
     assert.equal(mode(`${dir}/b`), 0o640);
     // Replacing a loose file makes it private.
     Deno.writeTextFileSync(`${dir}/c`, "old");
@@ -45,16 +51,27 @@ Deno.test("writeFileAtomic: the previous file becomes the backup (same inode), n
   await withDir(async (dir) => {
     const path = `${dir}/vault.enc`;
     const backup = `${dir}/vault.enc.bak`;
-    await fs.writeFileAtomic(path, encoder.encode("generation 1"), { mode: 0o600, backupPath: backup });
+    await fs.writeFileAtomic(path, encoder.encode("generation 1"), {
+      mode: 0o600,
+      backupPath: backup,
+    });
     // No previous file: no backup, and no error.
     assert.equal(await fs.stat(backup), null);
     const firstInode = Deno.statSync(path).ino;
-    await fs.writeFileAtomic(path, encoder.encode("generation 2"), { mode: 0o600, backupPath: backup });
+    await fs.writeFileAtomic(path, encoder.encode("generation 2"), {
+      mode: 0o600,
+      backupPath: backup,
+    });
     assert.equal(Deno.readTextFileSync(path), "generation 2");
     assert.equal(Deno.readTextFileSync(backup), "generation 1");
-    if (firstInode !== null) assert.equal(Deno.statSync(backup).ino, firstInode, "hard link, not copy");
+    if (firstInode !== null) {
+      assert.equal(Deno.statSync(backup).ino, firstInode, "hard link, not copy");
+    }
     assert.equal(mode(backup), 0o600);
-    await fs.writeFileAtomic(path, encoder.encode("generation 3"), { mode: 0o600, backupPath: backup });
+    await fs.writeFileAtomic(path, encoder.encode("generation 3"), {
+      mode: 0o600,
+      backupPath: backup,
+    });
     assert.equal(Deno.readTextFileSync(backup), "generation 2");
     assert.deepEqual(await fs.readDir(dir), ["vault.enc", "vault.enc.bak"]);
   });
@@ -72,19 +89,21 @@ Deno.test("writeFileAtomic: large and empty contents are written whole", async (
   });
 });
 
-Deno.test("writeFileAtomic: a failed write leaves the old file and no temp file", async () => {
+Deno.test("writeFileAtomic: a write that cannot happen fails and leaves no temp file", async () => {
   await withDir(async (dir) => {
-    const path = `${dir}/target`;
-    Deno.writeTextFileSync(path, "keep me");
-    // The backup cannot be made (its directory does not exist): the write must fail whole.
+    Deno.writeTextFileSync(`${dir}/target`, "keep me");
     await assert.rejects(
-      fs.writeFileAtomic(path, encoder.encode("new"), { mode: 0o600, backupPath: `${dir}/no/such/bak` }),
+      fs.writeFileAtomic(`${dir}/missing/x`, encoder.encode("x"), { mode: 0o600 }),
     );
-    assert.equal(Deno.readTextFileSync(path), "keep me");
-    assert.deepEqual(await fs.readDir(dir), ["target"]);
-    // Writing into a missing directory fails and creates nothing.
-    await assert.rejects(fs.writeFileAtomic(`${dir}/missing/x`, encoder.encode("x"), { mode: 0o600 }));
-    assert.deepEqual(await fs.readDir(dir), ["target"]);
+    // A directory in the way of the final rename: the old entry survives, the temp is gone.
+    Deno.mkdirSync(`${dir}/occupied`);
+    Deno.writeTextFileSync(`${dir}/occupied/child`, "x");
+    await assert.rejects(
+      fs.writeFileAtomic(`${dir}/occupied`, encoder.encode("x"), { mode: 0o600 }),
+    );
+    assert.equal(Deno.readTextFileSync(`${dir}/occupied/child`), "x");
+    assert.equal(Deno.readTextFileSync(`${dir}/target`), "keep me");
+    assert.deepEqual(await fs.readDir(dir), ["occupied", "target"]);
   });
 });
 
@@ -117,7 +136,13 @@ Deno.test("readDir lists names sorted; a missing directory is empty", async () =
       Deno.writeTextFileSync(`${dir}/${name}`, "{}");
     }
     Deno.mkdirSync(`${dir}/sub`);
-    assert.deepEqual(await fs.readDir(dir), [".hidden", "Bravo.json", "alpha.json", "charlie.json", "sub"]);
+    assert.deepEqual(await fs.readDir(dir), [
+      ".hidden",
+      "Bravo.json",
+      "alpha.json",
+      "charlie.json",
+      "sub",
+    ]);
     assert.deepEqual(await fs.readDir(`${dir}/missing`), []);
   });
 });
