@@ -5,12 +5,13 @@
  *
  * @module
  */
-import { AuthenticationError, describeError } from "../errors.ts";
+import { AuthenticationError } from "../errors.ts";
 import { newApiKeyConnection, rfc3339 } from "../model/connection.ts";
 import type { ProviderDefinition } from "../model/provider.ts";
 import { Secret } from "../model/secret.ts";
 import type { AuthsomeContext } from "./context.ts";
 import { findConnection, resolveConnectionName, saveConnection } from "./connections.ts";
+import { auditedLogin } from "./login_audit.ts";
 import { ensureConfig } from "./setup.ts";
 
 /** Where the collector should look for the key. */
@@ -50,6 +51,7 @@ export function checkApiKey(definition: ProviderDefinition, key: Secret): Secret
     });
   }
   // A newline would let `export` inject a variable of its own; no real key has one.
+  // deno-lint-ignore no-control-regex -- control characters are exactly what is refused here
   if (/[\u0000-\u001f\u007f]/.test(trimmed)) {
     throw new AuthenticationError(
       "the API key contains control characters (a line break or escape); paste only the key",
@@ -84,7 +86,7 @@ export async function loginWithApiKey(
   if (existing && existing.status === "connected" && !options.force) {
     return { status: "already_connected", provider, connection: name, recordStatus: "connected" };
   }
-  try {
+  await auditedLogin(ctx, { provider, connection: name, flow: "api_key" }, async () => {
     const key = checkApiKey(
       definition,
       await collect({
@@ -104,23 +106,6 @@ export async function loginWithApiKey(
     await ctx.vault.update((tx) => saveConnection(tx, connection));
     await ensureConfig(ctx);
     ctx.log.debug("api key stored", { provider, connection: name, profile: ctx.profile });
-  } catch (error) {
-    await ctx.audit.append({
-      event: "login",
-      provider,
-      connection: name,
-      status: "failure",
-      flow: "api_key",
-      error: describeError(error),
-    });
-    throw error;
-  }
-  await ctx.audit.append({
-    event: "login",
-    provider,
-    connection: name,
-    status: "success",
-    flow: "api_key",
   });
   return { status: "success", provider, connection: name, recordStatus: "connected" };
 }

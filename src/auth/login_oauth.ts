@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { AuthenticationError, describeError, UsageError } from "../errors.ts";
+import { AuthenticationError, UsageError } from "../errors.ts";
 import { type Connection, type OAuthClient, rfc3339 } from "../model/connection.ts";
 import type { OAuthFlow, OAuthProviderDefinition } from "../model/provider.ts";
 import type { Secret } from "../model/secret.ts";
@@ -22,6 +22,7 @@ import { clientFromEnv, findClient, saveClient } from "./clients.ts";
 import type { AuthsomeContext } from "./context.ts";
 import { findConnection, resolveConnectionName, saveConnection } from "./connections.ts";
 import type { LoginResult, SecretCollector } from "./login_api_key.ts";
+import { auditedLogin } from "./login_audit.ts";
 import { oauthDeps } from "./refresh.ts";
 import { ensureConfig } from "./setup.ts";
 
@@ -75,7 +76,7 @@ export async function loginWithOAuth(
     ?.replace(/\/+$/, "") ?? null;
   const scopes = options.scopes ?? definition.oauth.scopes;
   const storedClient = await findClient(snapshot, ctx.profile, provider);
-  try {
+  await auditedLogin(ctx, { provider, connection: name, flow: options.flow }, async () => {
     const { tokens, client } = await runFlow(ctx, definition, {
       ...options,
       baseUrl,
@@ -108,23 +109,6 @@ export async function loginWithOAuth(
       await saveConnection(tx, connection);
     });
     await ensureConfig(ctx);
-  } catch (error) {
-    await ctx.audit.append({
-      event: "login",
-      provider,
-      connection: name,
-      status: "failure",
-      flow: options.flow,
-      error: describeError(error),
-    });
-    throw error;
-  }
-  await ctx.audit.append({
-    event: "login",
-    provider,
-    connection: name,
-    status: "success",
-    flow: options.flow,
   });
   return { status: "success", provider, connection: name, recordStatus: "connected" };
 }

@@ -90,7 +90,10 @@ Deno.test("times: UTCTime until 2049, GeneralizedTime after, seconds precision",
   assert.equal(readTime(readSingle(x509Time(date))).getTime(), Date.UTC(2026, 0, 2, 3, 4, 5));
   const late = new Date(Date.UTC(2051, 5, 6, 7, 8, 9));
   assert.equal(readTime(readSingle(x509Time(late))).getTime(), late.getTime());
-  assert.equal(readTime(readSingle(utcTime(new Date(Date.UTC(1999, 0, 1))))).getUTCFullYear(), 1999);
+  assert.equal(
+    readTime(readSingle(utcTime(new Date(Date.UTC(1999, 0, 1))))).getUTCFullYear(),
+    1999,
+  );
   assert.throws(() => utcTime(new Date(Date.UTC(2050, 0, 1))), RangeError);
 });
 

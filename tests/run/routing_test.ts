@@ -28,8 +28,14 @@ const pass = { kind: "pass" };
 Deno.test("a bare host matches every path and port on that host only", () => {
   const table = buildRoutes([entry("github", "api.github.com")]);
   assert.deepEqual(table.problems, []);
-  assert.deepEqual(route(table, { host: "api.github.com", port: 443, path: "/user" }), inject("github"));
-  assert.deepEqual(route(table, { host: "api.github.com", port: 8443, path: "/" }), inject("github"));
+  assert.deepEqual(
+    route(table, { host: "api.github.com", port: 443, path: "/user" }),
+    inject("github"),
+  );
+  assert.deepEqual(
+    route(table, { host: "api.github.com", port: 8443, path: "/" }),
+    inject("github"),
+  );
   assert.deepEqual(route(table, { host: "github.com", port: 443, path: "/user" }), pass);
   assert.deepEqual(route(table, { host: "evil-api.github.com", port: 443, path: "/" }), pass);
   assert.deepEqual(route(table, { host: "api.github.com.evil", port: 443, path: "/" }), pass);
@@ -37,9 +43,18 @@ Deno.test("a bare host matches every path and port on that host only", () => {
 
 Deno.test("hosts are compared case-insensitively and without a trailing dot", () => {
   const table = buildRoutes([entry("github", "API.GitHub.com")]);
-  assert.deepEqual(route(table, { host: "api.github.com", port: 443, path: "/" }), inject("github"));
-  assert.deepEqual(route(table, { host: "Api.GITHUB.Com", port: 443, path: "/" }), inject("github"));
-  assert.deepEqual(route(table, { host: "api.github.com.", port: 443, path: "/" }), inject("github"));
+  assert.deepEqual(
+    route(table, { host: "api.github.com", port: 443, path: "/" }),
+    inject("github"),
+  );
+  assert.deepEqual(
+    route(table, { host: "Api.GITHUB.Com", port: 443, path: "/" }),
+    inject("github"),
+  );
+  assert.deepEqual(
+    route(table, { host: "api.github.com.", port: 443, path: "/" }),
+    inject("github"),
+  );
   assert.equal(hostNeedsInterception(table, "API.GITHUB.COM", 443), true);
 });
 
@@ -66,7 +81,10 @@ Deno.test("a bare host may carry a path, and a URL a port", () => {
     entry("b", "https://local.test:8443"),
   ]);
   assert.deepEqual(table.problems, []);
-  assert.deepEqual(route(table, { host: "api.example.com", port: 443, path: "/v2/x" }), inject("a"));
+  assert.deepEqual(
+    route(table, { host: "api.example.com", port: 443, path: "/v2/x" }),
+    inject("a"),
+  );
   assert.deepEqual(route(table, { host: "api.example.com", port: 443, path: "/v3/x" }), pass);
   assert.deepEqual(route(table, { host: "local.test", port: 8443, path: "/" }), inject("b"));
   assert.deepEqual(route(table, { host: "local.test", port: 443, path: "/" }), pass);
@@ -75,7 +93,10 @@ Deno.test("a bare host may carry a path, and a URL a port", () => {
 });
 
 Deno.test("regex routes fully match the host, case-insensitively", () => {
-  const table = buildRoutes([entry("google", "regex:.*googleapis.*"), entry("co", "regex:api\\d\\.co\\.test")]);
+  const table = buildRoutes([
+    entry("google", "regex:.*googleapis.*"),
+    entry("co", "regex:api\\d\\.co\\.test"),
+  ]);
   const at = (host: string) => route(table, { host, port: 443, path: "/anything" });
   assert.deepEqual(at("www.googleapis.com"), inject("google"));
   assert.deepEqual(at("GMAIL.GOOGLEAPIS.COM"), inject("google"));
@@ -111,8 +132,14 @@ Deno.test("the longest path prefix wins, then an exact host over a regex, then a
   assert.deepEqual(at("other.example.com", "/v1"), inject("any"));
   // A regex route with a longer path cannot exist (regex routes have no path), so a matching
   // path prefix always beats a regex.
-  const regexVsPath = buildRoutes([entry("r", "regex:api\\.x\\.test"), entry("p", "api.x.test/v1")]);
-  assert.deepEqual(route(regexVsPath, { host: "api.x.test", port: 443, path: "/v1/a" }), inject("p"));
+  const regexVsPath = buildRoutes([
+    entry("r", "regex:api\\.x\\.test"),
+    entry("p", "api.x.test/v1"),
+  ]);
+  assert.deepEqual(
+    route(regexVsPath, { host: "api.x.test", port: 443, path: "/v1/a" }),
+    inject("p"),
+  );
   assert.deepEqual(route(regexVsPath, { host: "api.x.test", port: 443, path: "/v2" }), inject("r"));
 });
 
@@ -204,7 +231,10 @@ Deno.test("IPv6 literals match with or without brackets", () => {
 
 Deno.test("loopback hosts are routable, for local test servers", () => {
   const table = buildRoutes([entry("local", "http://127.0.0.1:9999/v1")]);
-  assert.deepEqual(route(table, { host: "127.0.0.1", port: 9999, path: "/v1/me" }), inject("local"));
+  assert.deepEqual(
+    route(table, { host: "127.0.0.1", port: 9999, path: "/v1/me" }),
+    inject("local"),
+  );
   assert.equal(hostNeedsInterception(table, "127.0.0.1", 9999), true);
   assert.equal(hostNeedsInterception(table, "127.0.0.1", 9998), false);
 });
