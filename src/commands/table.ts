@@ -170,9 +170,13 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: "run",
     summary: "Run a command with credentials injected",
     description:
-      "With --env, each selected provider's credential is set under its export.env name\n" +
-      "(e.g. OPENAI_API_KEY) in the child's environment, refreshed first. The exit code is the\n" +
-      "child's. Without --provider, every provider with a connection is injected.",
+      "By default the command runs behind a local proxy: its HTTPS requests to a provider's API\n" +
+      "host get the auth header added on the way out (TLS terminated with a local authsome CA\n" +
+      "that the child trusts through SSL_CERT_FILE and friends), while the child itself only\n" +
+      "sees the placeholder authsome-proxy-managed. With --env, the real credentials are set\n" +
+      "under their export.env names instead, for tools that ignore proxies. Credentials are\n" +
+      "refreshed first. Without --provider, every provider with a connection is included.\n" +
+      "The exit code is the child's.",
     args: [],
     flags: [
       {
@@ -187,6 +191,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     passthrough: true,
     examples: [
+      "$ authsome run -- python agent.py",
       "$ authsome run --env -- python agent.py",
       "$ authsome run --env --provider openai -- ./eval.sh --fast",
     ],

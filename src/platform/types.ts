@@ -86,6 +86,21 @@ export interface LocalServer {
   close(): Promise<void>;
 }
 
+/** A TCP connection as byte streams. */
+export interface TcpConnection {
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly writable: WritableStream<Uint8Array>;
+  close(): void;
+}
+
+/** A TCP listener on a loopback address. */
+export interface TcpListener {
+  readonly port: number;
+  /** Accepted connections until `close()`. */
+  accept(): AsyncIterable<TcpConnection>;
+  close(): void;
+}
+
 /** Options of {@linkcode Platform.serve}. */
 export interface ServeOptions {
   /** Always a loopback address: `127.0.0.1` unless a test says otherwise. */
@@ -133,4 +148,39 @@ export interface Platform {
    * does not exist.
    */
   runChild(command: string[], options: { env: Record<string, string> }): Promise<number>;
+  /**
+   * Sends one HTTP/1.1 request (raw bytes, `Connection: close`) to `127.0.0.1:<port>` and
+   * resolves the raw response bytes once the server closes the connection. Never goes through
+   * a proxy. Rejects on connection failure, on a response over 1 MiB, or after `timeoutMs`.
+   */
+  loopbackRequest(port: number, request: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
+  /**
+   * Starts `command` in a new session (it survives this process and its terminal) with stdin
+   * closed and stdout/stderr appended to `logPath`. `exited` resolves its exit code, if it
+   * ends while this process still runs.
+   */
+  spawnDetached(command: string[], options: { logPath: string }): DetachedProcess;
+  /** Sends a signal; false when no such process exists. */
+  signalProcess(pid: number, signal: "SIGTERM" | "SIGKILL"): boolean;
+  /** Calls `listener` on SIGINT, SIGTERM or SIGHUP; returns a function that removes it. */
+  onTerminate(listener: (signal: string) => void): () => void;
+  /** The argv that runs this program again (the compiled binary, or deno + main module). */
+  selfCommand(): string[];
+  /** Listens for TCP on a loopback address (the `run` proxy). */
+  listenTcp(hostname: string, port: number): TcpListener;
+  /** Opens a TCP connection. */
+  connectTcp(hostname: string, port: number): Promise<TcpConnection>;
+  /** Serves HTTPS on a loopback address with the given PEM certificate chain and key. */
+  serveTls(
+    options: ServeOptions & { cert: string; key: string },
+    handler: (request: Request) => Response | Promise<Response>,
+  ): Promise<LocalServer>;
+  /** Creates a temporary file with `content` (mode 0600) and returns its path. */
+  makeTempFile(prefix: string, content: string): Promise<string>;
+}
+
+/** A background process started by {@linkcode Platform.spawnDetached}. */
+export interface DetachedProcess {
+  pid: number;
+  exited: Promise<number>;
 }

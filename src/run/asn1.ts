@@ -128,7 +128,9 @@ export function printableString(text: string): Uint8Array {
 
 /** IA5String (ASCII). */
 export function ia5String(text: string): Uint8Array {
-  if (!/^[\x00-\x7f]*$/.test(text)) throw new RangeError(`not an IA5String: ${text}`);
+  if ([...text].some((c) => c.charCodeAt(0) > 0x7f)) {
+    throw new RangeError(`not an IA5String: ${text}`);
+  }
   return tlv(TAG.IA5_STRING, new TextEncoder().encode(text));
 }
 

@@ -88,6 +88,16 @@ export function fakePlatform(options: {
     onInterrupt: () => () => {},
     envAll: () => ({ ...envVars }),
     runChild: (command, runOptions) => denoPlatform().runChild(command, runOptions),
+    listenTcp: (hostname, port) => denoPlatform().listenTcp(hostname, port),
+    connectTcp: (hostname, port) => denoPlatform().connectTcp(hostname, port),
+    serveTls: (tlsOptions, handler) => denoPlatform().serveTls(tlsOptions, handler),
+    makeTempFile: (prefix, content) => denoPlatform().makeTempFile(prefix, content),
+    loopbackRequest: (port, request, timeoutMs) =>
+      denoPlatform().loopbackRequest(port, request, timeoutMs),
+    spawnDetached: (command, spawnOptions) => denoPlatform().spawnDetached(command, spawnOptions),
+    signalProcess: (pid, signal) => denoPlatform().signalProcess(pid, signal),
+    onTerminate: () => () => {},
+    selfCommand: () => denoPlatform().selfCommand(),
     setNow(ms) {
       now = ms;
     },

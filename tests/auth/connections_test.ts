@@ -49,6 +49,23 @@ Deno.test("a first connection named 'default' is the default; an explicit name w
   );
 });
 
+Deno.test("without provider state, an existing 'default' connection stays the default", async () => {
+  await using t = await testContext();
+  // A record written without its provider state (an older version, a hand-made vault).
+  await t.ctx.vault.update((tx) =>
+    tx.put(RecordId.connection("default", "openai", "default"), {
+      provider: "openai",
+      connection_name: "default",
+      auth_type: "api_key",
+      api_key: "sk-legacy-11111",
+    })
+  );
+  await store(t.ctx, keyConnection("openai", "work", "sk-work-2222222"));
+  assert.deepEqual(await defaultOf(t, "openai"), { default_connection: "default" });
+  const loaded = await loadConnection(await t.ctx.vault.read(), "default", "openai", undefined);
+  assert.equal(loaded.apiKey?.reveal(), "sk-legacy-11111");
+});
+
 Deno.test("deleting the default moves it to a remaining connection", async () => {
   await using t = await testContext();
   await store(

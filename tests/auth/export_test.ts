@@ -144,6 +144,27 @@ Deno.test("exporting everything never reuses a name: _<PROVIDER>_<CONNECTION>, t
   }
 });
 
+Deno.test("exporting everything: defaults claim plain names before other connections", async () => {
+  await using t = await testContext({
+    providers: [
+      apiKeyProvider("alpha", {}, { export: { env: { api_key: "TOK" } } }),
+      apiKeyProvider("beta", {}, { export: { env: { api_key: "TOK_X" } } }),
+    ],
+  });
+  // alpha/x would be named TOK_X, which is beta's own plain name: beta's default keeps it.
+  await store(
+    t.ctx,
+    keyConnection("alpha", "default", "alpha-default-01"),
+    keyConnection("alpha", "x", "alpha-x-00000002"),
+    keyConnection("beta", "default", "beta-default-003"),
+  );
+  assert.deepEqual(asMap(await buildExport(t.ctx, undefined, { format: "env" })), {
+    TOK: "alpha-default-01",
+    TOK_X: "beta-default-003",
+    TOK_ALPHA_X: "alpha-x-00000002",
+  });
+});
+
 Deno.test("each exported variable is audited (name and format, never the value)", async () => {
   await using t = await testContext({ providers: PROVIDERS });
   await store(t.ctx, keyConnection("named", "default", "named-key-000001"));

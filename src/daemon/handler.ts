@@ -1,0 +1,264 @@
+/**
+ * The daemon's HTTP API as one pure function of a request (no sockets, no files of its own):
+ * everything it touches goes through the context, so tests call it with `Request` objects.
+ *
+ * Security comes first, before routing, in this order: any `Origin` header is refused (403;
+ * no browser page may reach the daemon, and there is no CORS); the `Host` header must name the
+ * loopback address and our port (403; defeats DNS rebinding); the bearer token must match, in
+ * constant time (401). GET requests have no side effects (no refresh, no audit, no writes);
+ * POST bodies are JSON, at most 16 KiB.
+ *
+ * API, version 1 (errors: see `errors.ts`):
+ * - `GET  /v1/health` → `{status: "ok", version, pid, port, profile, started_at, uptime_seconds}`
+ * - `GET  /v1/connections[?provider=p][&profile=x]` → `{schema_version, profile, connections}`
+ *   with each connection's metadata (the `get --json` view, secrets redacted, no refresh)
+ * - `GET  /v1/connections/{provider}/{connection}[?profile=x]` → one connection's metadata
+ * - `POST /v1/token {provider, connection?, profile?}` → `{schema_version, profile, provider,
+ *   connection, auth_type, status, token, header: {name, value}, expires_at, scopes,
+ *   warning?}` after the refresh rule; audited as a `get` with `via: "daemon"`
+ * - `POST /v1/export {provider?, connection?, profile?, format?}` → `{schema_version,
+ *   variables: [{name, value, provider, connection}], warnings}` (what `authsome export` prints)
+ *
+ * @module
+ */
+import { accessConnection } from "../auth/access.ts";
+import type { AuditSink, AuthsomeContext } from "../auth/context.ts";
+import { listConnections, loadConnection } from "../auth/connections.ts";
+import { buildExport } from "../auth/export.ts";
+import { authHeader } from "../auth/headers.ts";
+import { connectionView } from "../commands/connection_view.ts";
+import { AuthsomeError, CredentialMissingError, describeError, UsageError } from "../errors.ts";
+import { checkName } from "../model/connection.ts";
+import { DaemonHttpError, errorBody, httpStatus } from "./errors.ts";
+import { allow, json, readJson, sameBytes } from "./request.ts";
+
+export { MAX_BODY_BYTES } from "./request.ts";
+
+/** Options of {@linkcode createDaemonHandler}. */
+export interface DaemonHandlerOptions {
+  /** The bearer token every request must present. */
+  token: string;
+  /** The port the daemon listens on (the only one `Host` may name). */
+  port: number;
+  version: string;
+  /** When the daemon started (ms since the epoch); default now. */
+  startedAt?: number;
+}
+
+const encoder = new TextEncoder();
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const FORMATS = ["env", "shell", "json"];
+
+/** Builds the request handler of a daemon serving `ctx` (its home and default profile). */
+export function createDaemonHandler(
+  ctx: AuthsomeContext,
+  options: DaemonHandlerOptions,
+): (request: Request) => Promise<Response> {
+  const expected = encoder.encode(options.token);
+  const port = options.port;
+  const hosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+  const startedAt = options.startedAt ?? ctx.platform.clock.now();
+  // Everything the daemon audits (served tokens, its refreshes, exports) says it came this way.
+  const audit: AuditSink = { append: (entry) => ctx.audit.append({ ...entry, via: "daemon" }) };
+  const contexts = new Map<string, AuthsomeContext>();
+
+  /** The context of the profile a request names (the daemon's own by default). */
+  function contextFor(profile: unknown): AuthsomeContext {
+    const name = profile === undefined || profile === null ? ctx.profile : text(profile, "profile");
+    let found = contexts.get(name);
+    if (!found) {
+      found = { ...ctx, audit, profile: checkName("profile", name) };
+      contexts.set(name, found);
+    }
+    return found;
+  }
+
+  function guard(request: Request): void {
+    if (request.headers.has("origin")) {
+      throw new DaemonHttpError(403, "forbidden", "requests from web pages are refused", {
+        exitCode: 9,
+      });
+    }
+    const host = request.headers.get("host")?.toLowerCase();
+    if (host === undefined || !hosts.has(host)) {
+      throw new DaemonHttpError(403, "forbidden", `Host must be 127.0.0.1:${port}`, {
+        exitCode: 9,
+      });
+    }
+    const match = /^Bearer[ ]+(\S+)\s*$/i.exec(request.headers.get("authorization") ?? "");
+    if (!match || !sameBytes(encoder.encode(match[1]), expected)) {
+      const error = match ? ', error="invalid_token"' : "";
+      throw new DaemonHttpError(
+        401,
+        "unauthorized",
+        match ? "wrong bearer token" : "missing bearer token",
+        {
+          exitCode: 9,
+          headers: { "WWW-Authenticate": `Bearer realm="authsome"${error}` },
+        },
+      );
+    }
+  }
+
+  async function route(request: Request, url: URL): Promise<Response> {
+    const path = url.pathname;
+    const query = url.searchParams;
+    if (path === "/v1/health") {
+      allow(request, "GET");
+      const now = ctx.platform.clock.now();
+      return json(200, {
+        status: "ok",
+        version: options.version,
+        pid: ctx.platform.pid,
+        port,
+        profile: ctx.profile,
+        started_at: new Date(startedAt).toISOString(),
+        uptime_seconds: Math.max(0, Math.floor((now - startedAt) / 1000)),
+      });
+    }
+    if (path === "/v1/connections") {
+      allow(request, "GET");
+      const c = contextFor(query.get("profile") ?? undefined);
+      const provider = query.has("provider") ? providerName(query.get("provider")) : undefined;
+      const connections = await listConnections(await c.vault.read(), c.profile, provider);
+      connections.sort((a, b) =>
+        a.provider.localeCompare(b.provider) || a.connectionName.localeCompare(b.connectionName)
+      );
+      return json(200, {
+        schema_version: 1,
+        profile: c.profile,
+        connections: connections.map((connection) => connectionView(connection, false)),
+      });
+    }
+    const one = /^\/v1\/connections\/([^/]+)\/([^/]+)$/.exec(path);
+    if (one) {
+      allow(request, "GET");
+      const c = contextFor(query.get("profile") ?? undefined);
+      const provider = providerName(decodeURIComponent(one[1]));
+      const name = checkName("connection", decodeURIComponent(one[2]));
+      const connection = await knownProvider(
+        c,
+        provider,
+        async () => await loadConnection(await c.vault.read(), c.profile, provider, name),
+      );
+      return json(200, { schema_version: 1, ...connectionView(connection, false) });
+    }
+    if (path === "/v1/token") {
+      allow(request, "POST");
+      return json(200, await token(await readJson(request)));
+    }
+    if (path === "/v1/export") {
+      allow(request, "POST");
+      return json(200, await exportVariables(await readJson(request)));
+    }
+    throw new DaemonHttpError(404, "not_found", `no such endpoint: ${path.slice(0, 100)}`);
+  }
+
+  async function token(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const c = contextFor(body.profile);
+    const provider = providerName(body.provider);
+    const explicit = body.connection === undefined
+      ? undefined
+      : text(body.connection, "connection");
+    const { connection, warning } = await knownProvider(
+      c,
+      provider,
+      () => accessConnection(c, provider, { connection: explicit }),
+    );
+    const header = authHeader((await c.providers()).get(provider), connection);
+    const secret = connection.authType === "api_key" ? connection.apiKey : connection.accessToken;
+    await c.audit.append({
+      event: "get",
+      provider,
+      connection: connection.connectionName,
+      status: "success",
+      field: "token",
+    });
+    const out: Record<string, unknown> = {
+      schema_version: 1,
+      profile: c.profile,
+      provider,
+      connection: connection.connectionName,
+      auth_type: connection.authType,
+      status: connection.status,
+      token: secret?.reveal() ?? null,
+      header: { name: header.name, value: header.value.reveal() },
+      expires_at: connection.expiresAt,
+      scopes: connection.scopes,
+    };
+    if (warning) out.warning = warning;
+    return out;
+  }
+
+  async function exportVariables(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const c = contextFor(body.profile);
+    const provider = body.provider === undefined ? undefined : providerName(body.provider);
+    const format = body.format === undefined ? "env" : text(body.format, "format");
+    if (!FORMATS.includes(format)) throw new UsageError(`format must be one of ${FORMATS}`);
+    const warnings: string[] = [];
+    const entries = await buildExport(c, provider, {
+      connection: body.connection === undefined ? undefined : text(body.connection, "connection"),
+      format,
+      onWarning: (message) => warnings.push(message),
+    });
+    return {
+      schema_version: 1,
+      variables: entries.map((entry) => ({
+        name: entry.name,
+        value: entry.value.reveal(),
+        provider: entry.provider,
+        connection: entry.connection,
+      })),
+      warnings,
+    };
+  }
+
+  return async (request) => {
+    const url = new URL(request.url);
+    let response: Response;
+    try {
+      guard(request);
+      response = await route(request, url);
+    } catch (error) {
+      if (!(error instanceof AuthsomeError)) {
+        ctx.log.error(`daemon request failed: ${describeError(error)}`, {
+          stack: error instanceof Error ? error.stack : undefined,
+        });
+      }
+      const known = error instanceof AuthsomeError ? error : null;
+      response = json(known ? httpStatus(known) : 500, errorBody(error), {
+        ...(error instanceof DaemonHttpError ? error.headers : {}),
+        ...(known?.code === "vault_locked" ? { "Retry-After": "1" } : {}),
+      });
+    }
+    ctx.log.debug(`daemon ${request.method} ${url.pathname.slice(0, 100)} ${response.status}`);
+    return response;
+  };
+}
+
+/** Runs `load`; a missing connection of an unknown provider becomes "provider not found". */
+async function knownProvider<T>(
+  ctx: AuthsomeContext,
+  provider: string,
+  load: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if (error instanceof CredentialMissingError) (await ctx.providers()).get(provider);
+    throw error;
+  }
+}
+
+function text(value: unknown, what: string): string {
+  if (typeof value !== "string" || value === "") {
+    throw new UsageError(`${what} must be a non-empty string`);
+  }
+  return value;
+}
+
+function providerName(value: unknown): string {
+  const name = text(value ?? "", "provider");
+  if (!NAME.test(name)) throw new UsageError(`invalid provider name "${name.slice(0, 64)}"`);
+  return name;
+}

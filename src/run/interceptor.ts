@@ -1,0 +1,126 @@
+/**
+ * TLS termination for routed hosts. Each intercepted host gets an HTTPS server on 127.0.0.1
+ * with a leaf certificate for that host (signed by the local authsome CA); the proxy pipes the
+ * client's CONNECT tunnel into it. Its handler sets the auth header of the connection the
+ * routing table picks and forwards the request upstream over verified TLS.
+ *
+ * @module
+ */
+import type { LogSink } from "../auth/context.ts";
+import type { LocalServer, Platform } from "../platform/types.ts";
+import type { CredentialHeaders } from "./credential_headers.ts";
+import { route, type RouteTable } from "./routing.ts";
+import type { LeafCache } from "./x509.ts";
+
+/** Request and response headers that belong to one hop, not to the end-to-end message. */
+const HOP_BY_HOP = [
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+];
+
+/** Where the child's tunnel for host:port should be piped. */
+export class Interceptor {
+  readonly #platform: Platform;
+  readonly #leaves: LeafCache;
+  readonly #table: RouteTable;
+  readonly #credentials: CredentialHeaders;
+  readonly #log: LogSink;
+  readonly #servers = new Map<string, Promise<LocalServer>>();
+  readonly #warned = new Set<string>();
+
+  constructor(
+    platform: Platform,
+    parts: { leaves: LeafCache; table: RouteTable; credentials: CredentialHeaders; log: LogSink },
+  ) {
+    this.#platform = platform;
+    this.#leaves = parts.leaves;
+    this.#table = parts.table;
+    this.#credentials = parts.credentials;
+    this.#log = parts.log;
+  }
+
+  /** The local port of the TLS server for `host:port` (started on first use). */
+  async portFor(host: string, port: number): Promise<number> {
+    const key = `${host}:${port}`;
+    let server = this.#servers.get(key);
+    if (!server) {
+      server = this.#start(host, port);
+      this.#servers.set(key, server);
+      server.catch(() => this.#servers.delete(key));
+    }
+    return (await server).port;
+  }
+
+  async #start(host: string, port: number): Promise<LocalServer> {
+    const leaf = await this.#leaves.get(host);
+    return await this.#platform.serveTls(
+      { hostname: "127.0.0.1", port: 0, cert: leaf.certificatePem, key: leaf.privateKeyPkcs8Pem },
+      (request) => this.#forward(request, host, port),
+    );
+  }
+
+  async #forward(request: Request, host: string, port: number): Promise<Response> {
+    const url = new URL(request.url);
+    const decision = route(this.#table, { host, port, path: url.pathname });
+    const headers = new Headers(request.headers);
+    for (const name of HOP_BY_HOP) headers.delete(name);
+    headers.delete("host");
+    if (decision.kind === "inject") {
+      try {
+        const header = await this.#credentials.header(decision.provider, decision.connection);
+        headers.set(header.name, header.value.reveal());
+      } catch (error) {
+        this.#warnOnce(
+          `cred:${decision.provider}`,
+          `no credential for ${decision.provider}: ${
+            (error as Error).message
+          }; forwarding unchanged`,
+        );
+      }
+    } else if (decision.kind === "ambiguous") {
+      this.#warnOnce(
+        `amb:${host}${url.pathname}`,
+        `ambiguous proxy match for https://${host}:${port}${url.pathname}: ` +
+          `${decision.candidates.join(", ")}; forwarding unchanged`,
+      );
+    }
+    const authority = host.includes(":") ? `[${host}]` : host;
+    const upstream = `https://${authority}${
+      port === 443 ? "" : `:${port}`
+    }${url.pathname}${url.search}`;
+    try {
+      const response = await this.#platform.fetch(upstream, {
+        method: request.method,
+        headers,
+        body: request.body,
+        redirect: "manual",
+      });
+      const out = new Headers(response.headers);
+      for (const name of HOP_BY_HOP) out.delete(name);
+      return new Response(response.body, { status: response.status, headers: out });
+    } catch (error) {
+      this.#log.debug("proxy upstream failed", { upstream, error: (error as Error).message });
+      return new Response(`authsome proxy: upstream ${host}:${port} failed\n`, { status: 502 });
+    }
+  }
+
+  #warnOnce(key: string, message: string): void {
+    if (this.#warned.has(key)) return;
+    this.#warned.add(key);
+    this.#log.warn(message);
+  }
+
+  /** Stops every TLS server. */
+  async close(): Promise<void> {
+    const servers = [...this.#servers.values()];
+    this.#servers.clear();
+    await Promise.all(servers.map(async (s) => (await s.catch(() => null))?.close()));
+  }
+}

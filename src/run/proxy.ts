@@ -1,0 +1,161 @@
+/**
+ * The `run` proxy: an HTTP proxy on 127.0.0.1 (ephemeral port). A CONNECT to a host the
+ * routing table covers is piped into the interceptor (TLS terminated, auth header added); every
+ * other CONNECT is tunnelled untouched to its destination. Plain-HTTP requests are forwarded
+ * without credentials.
+ *
+ * @module
+ */
+import type { LogSink } from "../auth/context.ts";
+import type { Platform, TcpConnection, TcpListener } from "../platform/types.ts";
+import type { Interceptor } from "./interceptor.ts";
+import { hostNeedsInterception, normalizeHost, type RouteTable } from "./routing.ts";
+
+const MAX_HEAD = 64 * 1024;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A running proxy. */
+export interface RunningProxy {
+  port: number;
+  close(): Promise<void>;
+}
+
+interface Head {
+  method: string;
+  target: string;
+  version: string;
+  lines: string[];
+  /** Bytes read after the head (the start of a body or of a TLS handshake). */
+  rest: Uint8Array;
+}
+
+async function readHead(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<Head | null> {
+  let buffered = new Uint8Array(0);
+  while (buffered.length < MAX_HEAD) {
+    const { value, done } = await reader.read();
+    if (done) return null;
+    const next = new Uint8Array(buffered.length + value.length);
+    next.set(buffered);
+    next.set(value, buffered.length);
+    buffered = next;
+    const end = decoder.decode(buffered).indexOf("\r\n\r\n");
+    if (end === -1) continue;
+    const headBytes = encoder.encode(decoder.decode(buffered).slice(0, end)).length;
+    const text = decoder.decode(buffered.subarray(0, headBytes));
+    const [requestLine, ...lines] = text.split("\r\n");
+    const [method, target, version] = requestLine.split(" ");
+    return { method, target, version, lines, rest: buffered.subarray(headBytes + 4) };
+  }
+  return null;
+}
+
+/** `host:port` of a CONNECT target, IPv6 in brackets allowed. */
+export function parseAuthority(target: string, defaultPort: number): [string, number] | null {
+  const match = target.match(/^\[([^\]]+)\](?::(\d+))?$/) ?? target.match(/^([^:]+)(?::(\d+))?$/);
+  if (!match) return null;
+  const port = match[2] ? Number(match[2]) : defaultPort;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return null;
+  return [normalizeHost(match[1]), port];
+}
+
+async function pipeBoth(
+  client: TcpConnection,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  upstream: TcpConnection,
+  first: Uint8Array,
+) {
+  const toUpstream = (async () => {
+    const writer = upstream.writable.getWriter();
+    try {
+      if (first.length > 0) await writer.write(first);
+      while (true) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        await writer.write(value);
+      }
+    } catch {
+      // One side went away.
+    } finally {
+      await writer.close().catch(() => {});
+    }
+  })();
+  const toClient = upstream.readable.pipeTo(client.writable).catch(() => {});
+  await Promise.all([toUpstream, toClient]);
+}
+
+async function reply(client: TcpConnection, text: string): Promise<void> {
+  const writer = client.writable.getWriter();
+  try {
+    await writer.write(encoder.encode(text));
+  } finally {
+    writer.releaseLock();
+  }
+}
+
+/** Starts the proxy. */
+export function startProxy(
+  platform: Platform,
+  parts: { table: RouteTable; interceptor: Interceptor; log: LogSink },
+): RunningProxy {
+  const listener: TcpListener = platform.listenTcp("127.0.0.1", 0);
+  const active = new Set<Promise<void>>();
+  const handle = async (client: TcpConnection) => {
+    const reader = client.readable.getReader();
+    let upstream: TcpConnection | null = null;
+    try {
+      const head = await readHead(reader);
+      if (!head) return;
+      if (head.method === "CONNECT") {
+        const authority = parseAuthority(head.target, 443);
+        if (!authority) return await reply(client, "HTTP/1.1 400 Bad Request\r\n\r\n");
+        const [host, port] = authority;
+        const intercept = hostNeedsInterception(parts.table, host, port);
+        upstream = intercept
+          ? await platform.connectTcp("127.0.0.1", await parts.interceptor.portFor(host, port))
+          : await platform.connectTcp(host, port);
+        await reply(client, "HTTP/1.1 200 Connection Established\r\n\r\n");
+        await pipeBoth(client, reader, upstream, head.rest);
+        return;
+      }
+      // Plain HTTP (absolute-form target): forwarded as is, never given credentials.
+      const url = URL.canParse(head.target) ? new URL(head.target) : null;
+      if (!url || url.protocol !== "http:") {
+        return await reply(client, "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+      }
+      upstream = await platform.connectTcp(normalizeHost(url.hostname), Number(url.port || 80));
+      const lines = head.lines.filter((line) => !/^(proxy-connection|connection):/i.test(line));
+      const rewritten = `${head.method} ${url.pathname}${url.search} ${head.version}\r\n` +
+        [...lines, "Connection: close"].join("\r\n") + "\r\n\r\n";
+      await pipeBoth(client, reader, upstream, concat(encoder.encode(rewritten), head.rest));
+    } catch (error) {
+      parts.log.debug("proxy connection failed", { error: (error as Error).message });
+      await reply(client, "HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n").catch(() => {});
+    } finally {
+      upstream?.close();
+      client.close();
+    }
+  };
+  const accepting = (async () => {
+    for await (const client of listener.accept()) {
+      const task = handle(client);
+      active.add(task);
+      task.finally(() => active.delete(task));
+    }
+  })();
+  return {
+    port: listener.port,
+    async close() {
+      listener.close();
+      await accepting;
+      await Promise.allSettled([...active]);
+    },
+  };
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
