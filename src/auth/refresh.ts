@@ -68,6 +68,8 @@ export function recoveryHint(provider: string, reason: string): string {
     return `authsome revoke ${provider}     # clear local state + remote (if supported)\n` +
       `authsome login ${provider}      # re-run the flow`;
   }
+  // Nothing to refresh with (no refresh token, no client): only a new login helps.
+  if (reason.startsWith("no ")) return `authsome login ${provider} --force`;
   return `Retry once your network is back: authsome get ${provider} --field status`;
 }
 
@@ -91,7 +93,7 @@ export function oauthDeps(ctx: AuthsomeContext, signal?: AbortSignal): OAuthDeps
 type Attempt =
   | { kind: "fresh"; connection: Connection }
   | { kind: "refreshed"; connection: Connection }
-  | { kind: "failed"; connection: Connection; reason: string; network: boolean; peer: boolean };
+  | { kind: "failed"; connection: Connection; reason: string; rejected: boolean; peer: boolean };
 
 /** Refreshes `connection` (which is inside the refresh window). */
 export async function refreshConnection(
@@ -113,11 +115,11 @@ export async function refreshConnection(
     }
     if (current.status === "invalid") {
       const reason = current.lastRefreshError ?? "invalid_grant";
-      return { kind: "failed", connection: current, reason, network: false, peer: true };
+      return { kind: "failed", connection: current, reason, rejected: true, peer: true };
     }
     if (failedWhileWaiting(current, waitingSince)) {
       const reason = current.lastRefreshError!;
-      return { kind: "failed", connection: current, reason, network: true, peer: true };
+      return { kind: "failed", connection: current, reason, rejected: false, peer: true };
     }
     const result = await requestRefresh(ctx, definition, current);
     // Milliseconds, so a failure can be ordered against a waiter's start.
@@ -129,7 +131,7 @@ export async function refreshConnection(
       await saveConnection(tx, { ...result.connection, lastRefreshAt: stamped.lastRefreshAt });
       return { kind: "refreshed", connection: result.connection };
     }
-    if (!result.network) {
+    if (result.rejected) {
       // Never mark a grant invalid on the strength of a refresh token that is no longer the
       // stored one: if the file changed underneath (a writer outside our lock), use its token.
       const latest = await findConnection(
@@ -146,7 +148,7 @@ export async function refreshConnection(
       }
     }
     const failed: Connection = { ...stamped, lastRefreshError: result.reason };
-    if (!result.network) failed.status = "invalid";
+    if (result.rejected) failed.status = "invalid";
     else if (isPastExpiry(current, ctx.platform.clock.now())) failed.status = "expired";
     await saveConnection(tx, failed);
     return { ...result, connection: failed };
@@ -188,7 +190,11 @@ function failedWhileWaiting(connection: Connection, waitingSince: number): boole
 
 type RequestResult =
   | { kind: "refreshed"; connection: Connection }
-  | { kind: "failed"; reason: string; network: boolean; peer: false };
+  /**
+   * `rejected`: the provider refused the grant (the connection becomes `invalid`). Otherwise
+   * (network trouble, or nothing to refresh with) the token stays usable until it expires.
+   */
+  | { kind: "failed"; reason: string; rejected: boolean; peer: false };
 
 async function requestRefresh(
   ctx: AuthsomeContext,
@@ -196,19 +202,19 @@ async function requestRefresh(
   current: Connection,
 ): Promise<RequestResult> {
   if (!current.refreshToken) {
-    return { kind: "failed", reason: "no refresh token stored", network: false, peer: false };
+    return { kind: "failed", reason: "no refresh token stored", rejected: false, peer: false };
   }
   if (!definition.oauth) {
     return {
       kind: "failed",
       reason: "provider has no token endpoint",
-      network: false,
+      rejected: false,
       peer: false,
     };
   }
   const client = await loadClient(ctx, definition);
   if (!client) {
-    return { kind: "failed", reason: "no OAuth client stored", network: false, peer: false };
+    return { kind: "failed", reason: "no OAuth client stored", rejected: false, peer: false };
   }
   const tokenUrl = resolveTemplate(
     definition.oauth.token_url,
@@ -238,13 +244,13 @@ async function requestRefresh(
     };
   } catch (error) {
     if (error instanceof EndpointUnreachableError) {
-      return { kind: "failed", reason: error.reason, network: true, peer: false };
+      return { kind: "failed", reason: error.reason, rejected: false, peer: false };
     }
     if (error instanceof OAuthProtocolError) {
       const rejecting = REJECTING_ERRORS.has(error.oauthError);
       // Other OAuth errors (invalid_request, invalid_scope, ...) say nothing certain about
       // the grant: they are reported but never turn the connection invalid.
-      return { kind: "failed", reason: error.oauthError, network: !rejecting, peer: false };
+      return { kind: "failed", reason: error.oauthError, rejected: rejecting, peer: false };
     }
     ctx.log.debug(`refresh failed unexpectedly: ${describeError(error)}`);
     throw error;

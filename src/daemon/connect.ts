@@ -96,7 +96,9 @@ export async function locateDaemon(platform: Platform, files: DaemonFiles): Prom
   const fs = platform.fs;
   if (!(await fs.stat(files.dir))?.isDirectory) return { state: "absent" };
   if (!(await lockHeld(platform, files.lock))) {
-    const leftovers = await Promise.all([files.port, files.pid, files.token].map((path) => fs.stat(path)));
+    const leftovers = await Promise.all(
+      [files.port, files.pid, files.token].map((path) => fs.stat(path)),
+    );
     if (!leftovers.some(Boolean)) return { state: "absent" };
     await removeDaemonFiles(platform, files);
     return { state: "stale" };

@@ -217,11 +217,6 @@ Deno.test("a missing refresh token fails past expiry with exit 6 and no request"
 
 Deno.test({
   name: "a missing refresh token: the hint is the login command, not a network retry",
-  // BUG: recoveryHint() only knows OAuth codes, so "no refresh token stored" (and "no OAuth
-  // client stored") get "Retry once your network is back: authsome get fakehub --field
-  // status", although retrying can never help (the connection is even marked `invalid`, so
-  // it is never retried). The fix is a fresh login: `authsome login fakehub --force`.
-  ignore: true,
   fn: async () => {
     await using f = await oauthFixture({ now: AFTER_EXPIRY, connection: { refreshToken: null } });
     const error = await refreshFailure(f);
@@ -232,12 +227,8 @@ Deno.test({
 
 Deno.test({
   name: "a missing refresh token before expiry still returns the valid token with a warning",
-  // BUG: without a refresh token, refresh.ts marks the connection `invalid` as soon as it is
-  // inside the 300 s window, although the stored access token is valid for minutes more
-  // (providers that issue expiring tokens without a refresh token, e.g. Google without
-  // offline access). CONTRACT §4 keeps a still-valid token usable when a refresh cannot be
-  // done; here `get` fails 5 minutes early and the connection stays `invalid` for good.
-  ignore: true,
+  // Providers may issue expiring tokens without a refresh token (Google without offline
+  // access): the token stays usable until it expires, with a warning.
   fn: async () => {
     await using f = await oauthFixture({ now: BEFORE_EXPIRY, connection: { refreshToken: null } });
     const { connection, warning } = await accessConnection(f.ctx, "fakehub", {});
