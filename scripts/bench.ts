@@ -191,4 +191,84 @@ row("30 parallel get, no refresh needed (wall time)", freshMedian);
 row("30 parallel get needing a refresh vs not", median(refreshing), freshMedian, "target <= 2x");
 console.log(`token requests per burst of 30: ${tokenRequests} (must be 1)`);
 await server.close();
+
+// Issue #4: extra latency the `run` proxy adds to a request to a local HTTPS upstream (p50,
+// once the tunnel is open): direct requests from this process vs the same requests made by a
+// child of `authsome run` through the proxy.
+{
+  const { createCertificateAuthority, issueLeafCertificate } = await import("../src/run/x509.ts");
+  const now = new Date();
+  const upstreamCa = await createCertificateAuthority({ commonName: "bench", now, validDays: 1 });
+  const leaf = await issueLeafCertificate(upstreamCa, { hostname: "127.0.0.2", now, validDays: 1 });
+  const { promise: listening, resolve } = Promise.withResolvers<number>();
+  const upstream = Deno.serve({
+    hostname: "127.0.0.2",
+    port: 0,
+    cert: leaf.certificatePem,
+    key: leaf.privateKeyPkcs8Pem,
+    onListen: ({ port }) => resolve(port),
+  }, () => new Response("ok"));
+  const port = await listening;
+  const proxyHome = `${work}/proxy`;
+  Deno.mkdirSync(`${proxyHome}/providers`, { recursive: true, mode: 0o700 });
+  Deno.chmodSync(proxyHome, 0o700);
+  Deno.writeTextFileSync(`${work}/upstream-ca.pem`, upstreamCa.certificatePem);
+  Deno.writeTextFileSync(
+    `${proxyHome}/providers/benchapi.json`,
+    JSON.stringify({
+      schema_version: 1,
+      name: "benchapi",
+      display_name: "Bench API",
+      auth_type: "api_key",
+      flow: "api_key",
+      api_key: { header_name: "X-Api-Key", header_prefix: "", env_var: "BENCHAPI_KEY" },
+      host_url: `https://127.0.0.2:${port}`,
+    }),
+    { mode: 0o600 },
+  );
+  const env = { AUTHSOME_HOME: proxyHome, DENO_CERT: `${work}/upstream-ca.pem` };
+  await new Deno.Command(deno, {
+    args: ["run", "-A", "cli.ts", "login", "benchapi"],
+    cwd: repo,
+    env: { ...env, BENCHAPI_KEY: "bench-key-0123456789" },
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  const requests = 1000;
+  const loop = `const n = ${requests}; const url = "https://127.0.0.2:${port}/";
+const client = Deno.env.get("BENCH_CA")
+  ? Deno.createHttpClient({ caCerts: [Deno.readTextFileSync(Deno.env.get("BENCH_CA"))] })
+  : undefined;
+const t = [];
+for (let i = 0; i < n + 20; i++) {
+  const s = performance.now();
+  const r = await fetch(url, client ? { client } : {});
+  await r.text();
+  if (i >= 20) t.push(performance.now() - s);
+}
+t.sort((a, b) => a - b);
+console.log(JSON.stringify({ p50: t[n >> 1], p99: t[Math.floor(n * 0.99)] }));`;
+  Deno.writeTextFileSync(`${work}/loop.ts`, loop);
+  const direct = await new Deno.Command(deno, {
+    args: ["run", "-A", "--no-config", `${work}/loop.ts`],
+    env: { BENCH_CA: `${work}/upstream-ca.pem` },
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  const proxied = await new Deno.Command(deno, {
+    args: ["run", "-A", "cli.ts", "run", "--", deno, "run", "-A", "--no-config", `${work}/loop.ts`],
+    cwd: repo,
+    env,
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  const d = JSON.parse(new TextDecoder().decode(direct.stdout));
+  const p = JSON.parse(new TextDecoder().decode(proxied.stdout));
+  row(`HTTPS request direct, p50 (p99 ${d.p99.toFixed(2)} ms)`, d.p50);
+  row(`same through the run proxy, p50 (p99 ${p.p99.toFixed(2)} ms)`, p.p50, d.p50);
+  console.log(
+    `extra latency added by the proxy, p50: ${(p.p50 - d.p50).toFixed(2)} ms (target < 1 ms)`,
+  );
+  await upstream.shutdown();
+}
 await Deno.remove(work, { recursive: true });
