@@ -5,6 +5,7 @@
  * @module
  */
 import { buildExport, shellQuote } from "../auth/export.ts";
+import { daemonExport } from "../daemon/client.ts";
 import { type Invocation, stringFlag } from "./invocation.ts";
 
 /** Runs `export`. */
@@ -13,11 +14,14 @@ export async function run(invocation: Invocation): Promise<number> {
   const provider = parsed.args[0];
   const format = out.json ? "json" : stringFlag(invocation, "format") ?? "env";
   if (provider !== undefined) (await ctx.providers()).get(provider);
-  const entries = await buildExport(ctx, provider, {
+  const options = {
     connection: stringFlag(invocation, "connection"),
     format,
-    onWarning: (message) => out.warn(message),
-  });
+    onWarning: (message: string) => out.warn(message),
+  };
+  // A running daemon builds (and audits) the variables; otherwise read the vault here.
+  const entries = await daemonExport(ctx, provider, options) ??
+    await buildExport(ctx, provider, options);
   if (format === "json") {
     const object: Record<string, string> = {};
     for (const entry of entries) object[entry.name] = entry.value.reveal();

@@ -5,6 +5,7 @@
  * @module
  */
 import { accessConnection } from "../auth/access.ts";
+import { daemonField } from "../daemon/client.ts";
 import { CredentialMissingError, UsageError } from "../errors.ts";
 import { CONNECTION_DISPLAY_FIELDS } from "../model/connection.ts";
 import {
@@ -26,6 +27,19 @@ export async function run(invocation: Invocation): Promise<number> {
     throw new UsageError(`unknown field "${field}"`, {
       hint: `Fields: ${CONNECTION_DISPLAY_FIELDS.join(", ")}`,
     });
+  }
+  if (field !== undefined) {
+    // A running daemon serves (and audits) tokens; otherwise read the vault below.
+    const served = await daemonField(ctx, provider, {
+      field,
+      connection: stringFlag(invocation, "connection"),
+    });
+    if (served) {
+      if (served.warning) out.warn(served.warning);
+      if (out.json) out.jsonValue({ [field]: served.value });
+      else out.data(fieldText(served.value));
+      return 0;
+    }
   }
   const revealing = field !== undefined ? isSecretField(field) : showSecret;
   const { connection, refreshError, warning } = await accessConnection(ctx, provider, {

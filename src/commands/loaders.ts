@@ -24,5 +24,6 @@ export const COMMAND_LOADERS: Record<string, () => Promise<CommandModule>> = {
   run: () => import("./run.ts"),
   doctor: () => import("./doctor.ts"),
   whoami: () => import("./whoami.ts"),
+  daemon: () => import("./daemon.ts"),
   completions: () => import("./completions_command.ts"),
 };

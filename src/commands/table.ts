@@ -14,6 +14,14 @@ const connection: FlagSpec = {
   description: "connection name (default: the provider's default connection)",
 };
 
+const daemonPort: FlagSpec = {
+  name: "port",
+  type: "number",
+  valueName: "<port>",
+  default: 7998,
+  description: "TCP port on 127.0.0.1 (0 = any free port)",
+};
+
 const provider = {
   name: "provider",
   description: "provider name, e.g. github or openai (see: authsome list)",
@@ -230,6 +238,51 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: [],
     flags: [],
     examples: ["$ authsome whoami"],
+  },
+  {
+    name: "daemon",
+    summary: "Run the local daemon that serves fresh tokens over HTTP",
+    description: "The daemon listens on 127.0.0.1 only; every request needs the bearer token in\n" +
+      "<home>/daemon/token. While it runs, get and export go through it.",
+    args: [],
+    flags: [],
+    examples: [
+      "$ authsome daemon start",
+      "$ authsome daemon status --json",
+      "$ authsome daemon stop",
+    ],
+    subcommands: [
+      {
+        name: "serve",
+        summary: "Run the daemon in the foreground (Ctrl-C stops it)",
+        args: [],
+        flags: [daemonPort],
+        examples: ["$ authsome daemon serve", "$ authsome daemon serve --port 0"],
+      },
+      {
+        name: "start",
+        summary: "Start the daemon in the background",
+        description:
+          "Returns once the daemon answers; its output goes to <home>/daemon/daemon.log.",
+        args: [],
+        flags: [daemonPort],
+        examples: ["$ authsome daemon start", "$ authsome daemon start --port 8123"],
+      },
+      {
+        name: "stop",
+        summary: "Stop the background daemon (SIGTERM, SIGKILL after 5 s)",
+        args: [],
+        flags: [],
+        examples: ["$ authsome daemon stop"],
+      },
+      {
+        name: "status",
+        summary: "Show whether the daemon runs (exit 9 when it does not)",
+        args: [],
+        flags: [],
+        examples: ["$ authsome daemon status", "$ authsome daemon status --json"],
+      },
+    ],
   },
   {
     name: "completions",

@@ -39,6 +39,18 @@ export function daemonFiles(paths: HomePaths): DaemonFiles {
   };
 }
 
+/**
+ * Whether a daemon may be running: `daemon/port` exists. Any failure to look (the home is a
+ * file, unreadable, ...) means no: the direct path then reports the home's problem properly.
+ */
+async function mayRun(ctx: AuthsomeContext): Promise<boolean> {
+  try {
+    return (await ctx.platform.fs.stat(daemonFiles(ctx.paths).port)) !== null;
+  } catch {
+    return false;
+  }
+}
+
 /** What `get --field` prints when the daemon served the credential. */
 export interface DaemonField {
   /** The field's value: null when the connection holds the other kind of credential. */
@@ -60,9 +72,9 @@ export async function daemonField(
   options: { field: string; connection?: string },
 ): Promise<DaemonField | null> {
   if (options.field !== "access_token" && options.field !== "api_key") return null;
-  if (!(await ctx.platform.fs.stat(daemonFiles(ctx.paths).port))) return null;
+  if (!(await mayRun(ctx))) return null;
   const { requestToken } = await import("./connect.ts");
-  const served = await requestToken(ctx, provider, options.connection);
+  const served = await requestToken(ctx, provider, options.connection, options.field);
   if (!served) return null;
   const wanted = options.field === "api_key" ? "api_key" : "oauth2";
   return {
@@ -80,7 +92,7 @@ export async function daemonExport(
   provider: string | undefined,
   options: { connection?: string; format: string; onWarning?: (message: string) => void },
 ): Promise<ExportEntry[] | null> {
-  if (!(await ctx.platform.fs.stat(daemonFiles(ctx.paths).port))) return null;
+  if (!(await mayRun(ctx))) return null;
   const { requestExport } = await import("./connect.ts");
   const served = await requestExport(ctx, provider, options);
   if (!served) return null;

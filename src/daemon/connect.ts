@@ -95,13 +95,19 @@ export async function removeDaemonFiles(platform: Platform, files: DaemonFiles):
 export async function locateDaemon(platform: Platform, files: DaemonFiles): Promise<DaemonState> {
   const fs = platform.fs;
   if (!(await fs.stat(files.dir))?.isDirectory) return { state: "absent" };
-  if (!(await lockHeld(platform, files.lock))) {
-    const leftovers = await Promise.all(
-      [files.port, files.pid, files.token].map((path) => fs.stat(path)),
-    );
-    if (!leftovers.some(Boolean)) return { state: "absent" };
-    await removeDaemonFiles(platform, files);
-    return { state: "stale" };
+  const probe = await fs.lock(files.lock, 0);
+  if (probe) {
+    // No daemon. Clean up while holding the lock, so a daemon starting right now cannot write
+    // its fresh files in between and lose them to us.
+    try {
+      const paths = [files.port, files.pid, files.token];
+      const leftovers = await Promise.all(paths.map((path) => fs.stat(path)));
+      if (!leftovers.some(Boolean)) return { state: "absent" };
+      await removeDaemonFiles(platform, files);
+      return { state: "stale" };
+    } finally {
+      await probe.release();
+    }
   }
   const [port, pid, token] = await Promise.all(
     [files.port, files.pid, files.token].map(async (path) => (await fs.readTextFile(path))?.trim()),
@@ -159,10 +165,10 @@ export async function daemonHealth(
  * caller should use the vault directly; throws the error the daemon reported for the request.
  */
 async function post(ctx: AuthsomeContext, path: string, body: unknown): Promise<unknown> {
-  const found = await locateDaemon(ctx.platform, daemonFiles(ctx.paths));
-  if (found.state !== "running") return null;
   let reply: { status: number; body: unknown };
   try {
+    const found = await locateDaemon(ctx.platform, daemonFiles(ctx.paths));
+    if (found.state !== "running") return null;
     reply = await callDaemon(ctx.platform, found.endpoint, {
       method: "POST",
       path,
@@ -187,8 +193,9 @@ export async function requestToken(
   ctx: AuthsomeContext,
   provider: string,
   connection: string | undefined,
+  field?: string,
 ): Promise<TokenReply | null> {
-  const body = await post(ctx, "/v1/token", { provider, connection, profile: ctx.profile });
+  const body = await post(ctx, "/v1/token", { provider, connection, profile: ctx.profile, field });
   const reply = body as Partial<TokenReply> | null;
   if (!reply || typeof reply.auth_type !== "string") return null;
   if (typeof reply.token !== "string" && reply.token !== null) return null;

@@ -13,9 +13,10 @@
  * - `GET  /v1/connections[?provider=p][&profile=x]` → `{schema_version, profile, connections}`
  *   with each connection's metadata (the `get --json` view, secrets redacted, no refresh)
  * - `GET  /v1/connections/{provider}/{connection}[?profile=x]` → one connection's metadata
- * - `POST /v1/token {provider, connection?, profile?}` → `{schema_version, profile, provider,
- *   connection, auth_type, status, token, header: {name, value}, expires_at, scopes,
- *   warning?}` after the refresh rule; audited as a `get` with `via: "daemon"`
+ * - `POST /v1/token {provider, connection?, profile?, field?}` → `{schema_version, profile,
+ *   provider, connection, auth_type, status, token, header: {name, value}, expires_at, scopes,
+ *   warning?}` after the refresh rule; audited as a `get` with `via: "daemon"` and `field`
+ *   (`access_token` / `api_key` when the CLI names the field it prints, else `token`)
  * - `POST /v1/export {provider?, connection?, profile?, format?}` → `{schema_version,
  *   variables: [{name, value, provider, connection}], warnings}` (what `authsome export` prints)
  *
@@ -60,17 +61,13 @@ export function createDaemonHandler(
   const startedAt = options.startedAt ?? ctx.platform.clock.now();
   // Everything the daemon audits (served tokens, its refreshes, exports) says it came this way.
   const audit: AuditSink = { append: (entry) => ctx.audit.append({ ...entry, via: "daemon" }) };
-  const contexts = new Map<string, AuthsomeContext>();
+  const base: AuthsomeContext = { ...ctx, audit };
 
   /** The context of the profile a request names (the daemon's own by default). */
   function contextFor(profile: unknown): AuthsomeContext {
-    const name = profile === undefined || profile === null ? ctx.profile : text(profile, "profile");
-    let found = contexts.get(name);
-    if (!found) {
-      found = { ...ctx, audit, profile: checkName("profile", name) };
-      contexts.set(name, found);
-    }
-    return found;
+    if (profile === undefined || profile === null || profile === ctx.profile) return base;
+    // Same vault, key cache and registry: a profile is only a prefix of record ids.
+    return { ...base, profile: checkName("profile", text(profile, "profile")) };
   }
 
   function guard(request: Request): void {
@@ -134,8 +131,8 @@ export function createDaemonHandler(
     if (one) {
       allow(request, "GET");
       const c = contextFor(query.get("profile") ?? undefined);
-      const provider = providerName(decodeURIComponent(one[1]));
-      const name = checkName("connection", decodeURIComponent(one[2]));
+      const provider = providerName(decoded(one[1]));
+      const name = checkName("connection", decoded(one[2]));
       const connection = await knownProvider(
         c,
         provider,
@@ -172,7 +169,8 @@ export function createDaemonHandler(
       provider,
       connection: connection.connectionName,
       status: "success",
-      field: "token",
+      // The CLI says which field it prints; other clients get the token.
+      field: body.field === "access_token" || body.field === "api_key" ? body.field : "token",
     });
     const out: Record<string, unknown> = {
       schema_version: 1,
@@ -247,6 +245,14 @@ async function knownProvider<T>(
   } catch (error) {
     if (error instanceof CredentialMissingError) (await ctx.providers()).get(provider);
     throw error;
+  }
+}
+
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new UsageError("malformed percent-encoding in the path");
   }
 }
 

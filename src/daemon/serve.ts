@@ -71,10 +71,15 @@ export async function serveDaemon(
     });
   }
   let server: LocalServer | null = null;
+  const write = (path: string, text: string) =>
+    fs.writeFileAtomic(path, new TextEncoder().encode(`${text}\n`), { mode: 0o600 });
   try {
+    // Leftovers of a daemon that died go first; the pid at once, so `daemon stop` can reach a
+    // daemon that is still starting.
+    await removeDaemonFiles(platform, files);
+    await write(files.pid, String(platform.pid));
     // Fail before announcing anything when the vault cannot be opened (wrong key, corrupt).
     await ctx.vault.read();
-    await removeDaemonFiles(platform, files);
     const token = base64url(platform.randomBytes(32));
     // Registered as a secret so that the debug log masks it wherever it might appear.
     new Secret(token);
@@ -90,11 +95,8 @@ export async function serveDaemon(
       version: options.version,
       startedAt,
     });
-    const write = (path: string, text: string) =>
-      fs.writeFileAtomic(path, new TextEncoder().encode(`${text}\n`), { mode: 0o600 });
     // The port last: its presence is what tells clients the daemon is ready.
     await write(files.token, token);
-    await write(files.pid, String(platform.pid));
     await write(files.port, String(server.port));
     await ctx.audit.append({
       event: "daemon_start",
