@@ -1,0 +1,16 @@
+/**
+ * Byte helpers shared by the Deno platform files.
+ *
+ * @module
+ */
+
+/** Joins chunks into one array. */
+export function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}

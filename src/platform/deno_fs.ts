@@ -1,0 +1,181 @@
+/**
+ * The real file system on Deno: reads, atomic writes, and file locks.
+ * Part of the only layer (with `cli.ts`) that touches `Deno.*`.
+ *
+ * @module
+ */
+import type { FileInfo, FileSystem, HeldLock } from "./types.ts";
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof Deno.errors.NotFound;
+}
+
+function dirname(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i <= 0 ? "/" : path.slice(0, i);
+}
+
+function randomSuffix(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16)).join("");
+}
+
+async function fsyncDirectory(dir: string): Promise<void> {
+  if (Deno.build.os === "windows") return;
+  try {
+    using handle = await Deno.open(dir, { read: true });
+    await handle.sync();
+  } catch {
+    // Some file systems refuse fsync on directories; the rename itself already happened.
+  }
+}
+
+/** File-system operations on the real disk. */
+export const denoFileSystem: FileSystem = {
+  // Small reads are synchronous on purpose: an async fs op costs a thread-pool round trip
+  // (~0.2-0.8 ms each), and `get` makes several of them on every call.
+  readFile(path) {
+    try {
+      return Promise.resolve(Deno.readFileSync(path));
+    } catch (error) {
+      if (isNotFound(error)) return Promise.resolve(null);
+      return Promise.reject(error);
+    }
+  },
+
+  readTextFile(path) {
+    try {
+      return Promise.resolve(Deno.readTextFileSync(path));
+    } catch (error) {
+      if (isNotFound(error)) return Promise.resolve(null);
+      return Promise.reject(error);
+    }
+  },
+
+  async writeFileAtomic(path, data, { mode, backupPath }) {
+    const dir = dirname(path);
+    const temp = `${dir}/.${path.slice(dir.length + 1)}.${Deno.pid}.${randomSuffix()}.tmp`;
+    try {
+      {
+        using file = await Deno.open(temp, { write: true, createNew: true, mode });
+        let written = 0;
+        while (written < data.length) written += await file.write(data.subarray(written));
+        await file.sync();
+      }
+      // createNew honours the umask; make the mode exact.
+      if (Deno.build.os !== "windows") await Deno.chmod(temp, mode);
+      if (backupPath) {
+        const backupTemp = `${backupPath}.${Deno.pid}.${randomSuffix()}.tmp`;
+        try {
+          await Deno.link(path, backupTemp);
+          await Deno.rename(backupTemp, backupPath);
+        } catch (error) {
+          await Deno.remove(backupTemp).catch(() => {});
+          if (!isNotFound(error)) throw error;
+        }
+      }
+      await Deno.rename(temp, path);
+    } catch (error) {
+      await Deno.remove(temp).catch(() => {});
+      throw error;
+    }
+    await fsyncDirectory(dir);
+  },
+
+  appendFile(path, data, { mode }) {
+    try {
+      using file = Deno.openSync(path, { append: true, create: true, mode });
+      let written = 0;
+      while (written < data.length) written += file.writeSync(data.subarray(written));
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  },
+
+  async ensureDir(path, mode) {
+    try {
+      const info = Deno.statSync(path);
+      if (info.isDirectory) return;
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    await Deno.mkdir(path, { recursive: true, mode });
+    if (Deno.build.os !== "windows") await Deno.chmod(path, mode);
+  },
+
+  stat(path): Promise<FileInfo | null> {
+    try {
+      const info = Deno.statSync(path);
+      return Promise.resolve({
+        isFile: info.isFile,
+        isDirectory: info.isDirectory,
+        size: info.size,
+        mode: info.mode === null ? null : info.mode & 0o777,
+      });
+    } catch (error) {
+      if (isNotFound(error)) return Promise.resolve(null);
+      return Promise.reject(error);
+    }
+  },
+
+  async chmod(path, mode) {
+    if (Deno.build.os !== "windows") await Deno.chmod(path, mode);
+  },
+
+  async remove(path) {
+    try {
+      await Deno.remove(path);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  },
+
+  async rename(from, to) {
+    await Deno.rename(from, to);
+  },
+
+  async readDir(path) {
+    const names: string[] = [];
+    try {
+      for await (const entry of Deno.readDir(path)) names.push(entry.name);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    return names.sort();
+  },
+
+  async lock(path, timeoutMs): Promise<HeldLock | null> {
+    const file = Deno.openSync(path, { read: true, write: true, create: true, mode: 0o600 });
+    const deadline = Date.now() + timeoutMs;
+    let delay = 5;
+    try {
+      // Poll tryLock rather than block: blocking lock() calls occupy Deno's blocking thread
+      // pool, and many waiters in one process can starve every other file operation.
+      while (!file.tryLockSync(true)) {
+        if (Date.now() >= deadline) {
+          file.close();
+          return null;
+        }
+        const jitter = Math.random() * delay;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(delay + jitter, 200)));
+        delay = Math.min(delay * 2, 100);
+      }
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+    let released = false;
+    return {
+      release() {
+        if (released) return Promise.resolve();
+        released = true;
+        try {
+          file.unlockSync();
+        } finally {
+          file.close();
+        }
+        return Promise.resolve();
+      },
+    };
+  },
+};

@@ -1,0 +1,139 @@
+/**
+ * Processes and signals on Deno: children, daemons, signal listeners, and the browser.
+ * Part of the only layer (with `cli.ts`) that touches `Deno.*`.
+ *
+ * @module
+ */
+
+/** The command line that starts this program again (used to launch the daemon). */
+export function selfCommand(): string[] {
+  if (Deno.build.standalone) return [Deno.execPath()];
+  // No config or lock file: the child must not pick up (or write) the ones of whatever
+  // directory the user happened to start it from.
+  return [Deno.execPath(), "run", "-A", "--no-config", "--no-lock", Deno.mainModule];
+}
+
+function systemOpener(os: string): string[] | null {
+  if (os === "darwin") return ["open"];
+  if (os === "windows") return ["cmd", "/c", "start", ""];
+  return ["xdg-open"];
+}
+
+/** Opens `url` in the user's browser (or `AUTHSOME_BROWSER`); false if it could not start. */
+export function openBrowser(url: string): Promise<boolean> {
+  const configured = Deno.env.get("AUTHSOME_BROWSER");
+  if (configured === "none") return Promise.resolve(false);
+  const command = configured ? configured.split(" ").filter(Boolean) : systemOpener(Deno.build.os);
+  if (!command || command.length === 0) return Promise.resolve(false);
+  try {
+    const child = new Deno.Command(command[0], {
+      args: [...command.slice(1), url],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    // A browser launcher may keep running; only a quick failure to start counts.
+    child.unref();
+    return Promise.resolve(true);
+  } catch {
+    return Promise.resolve(false);
+  }
+}
+
+/** Calls `listener` on Ctrl-C; returns a function that removes it. */
+export function onInterrupt(listener: () => void): () => void {
+  if (Deno.build.os === "windows") return () => {};
+  Deno.addSignalListener("SIGINT", listener);
+  return () => Deno.removeSignalListener("SIGINT", listener);
+}
+
+const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+
+/**
+ * Runs `command` in the foreground with exactly `env`, forwarding SIGINT and SIGTERM to it.
+ * Resolves to its exit code (128 + signal number if a signal ended it).
+ */
+export async function runChild(
+  command: string[],
+  options: { env: Record<string, string> },
+): Promise<number> {
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(command[0], {
+      args: command.slice(1),
+      env: options.env,
+      clearEnv: true,
+      stdin: "inherit",
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw { notFound: true, program: command[0] };
+    throw error;
+  }
+  const forwarded: [Deno.Signal, () => void][] = [];
+  if (Deno.build.os !== "windows") {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      const forward = () => {
+        try {
+          child.kill(signal);
+        } catch {
+          // Already gone.
+        }
+      };
+      Deno.addSignalListener(signal, forward);
+      forwarded.push([signal, forward]);
+    }
+  }
+  try {
+    const status = await child.status;
+    if (status.signal) return 128 + (SIGNAL_NUMBERS[status.signal] ?? 0);
+    return status.code;
+  } finally {
+    for (const [signal, forward] of forwarded) Deno.removeSignalListener(signal, forward);
+  }
+}
+
+/** Starts `command` in its own session, detached, with its output appended to `logPath`. */
+export function spawnDetached(command: string[], options: { logPath: string }) {
+  const unix = Deno.build.os !== "windows";
+  // Deno cannot point a child's stdio at a file, so on Unix a shell appends stdout and stderr
+  // to the log and then execs the program (keeping the pid). Windows gets no log file.
+  const argv = unix
+    ? ["/bin/sh", "-c", 'log=$1; shift; exec "$@" >>"$log" 2>&1', "sh", options.logPath, ...command]
+    : command;
+  const child = new Deno.Command(argv[0], {
+    args: argv.slice(1),
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+    // A new session: no controlling terminal, so closing it (SIGHUP) or Ctrl-C there does not
+    // reach the daemon.
+    detached: true,
+  }).spawn();
+  child.unref();
+  return { pid: child.pid, exited: child.status.then((status) => status.code) };
+}
+
+/** Sends `signal` to `pid`; false if there is no such process. */
+export function signalProcess(pid: number, signal: "SIGTERM" | "SIGKILL"): boolean {
+  try {
+    Deno.kill(pid, signal);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/** Calls `listener` on any terminating signal; returns a function that removes it. */
+export function onTerminate(listener: (signal: string) => void): () => void {
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT", "SIGBREAK"]
+    : ["SIGINT", "SIGTERM", "SIGHUP"];
+  const handlers = signals.map((signal) => [signal, () => listener(signal)] as const);
+  for (const [signal, handler] of handlers) Deno.addSignalListener(signal, handler);
+  return () => {
+    for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+  };
+}
