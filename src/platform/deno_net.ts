@@ -8,39 +8,33 @@ import { concat } from "./bytes.ts";
 import type { LocalServer, ServeOptions, TcpConnection, TcpListener } from "./types.ts";
 
 /** Serves HTTP on `options.hostname:port`; resolves once listening. */
-export async function serve(
+export function serve(
   options: ServeOptions,
   handler: (request: Request) => Response | Promise<Response>,
 ): Promise<LocalServer> {
-  const { promise: listening, resolve } = Promise.withResolvers<number>();
-  const server = Deno.serve({
-    hostname: options.hostname,
-    port: options.port,
-    signal: options.signal,
-    onListen: ({ port }) => resolve(port),
-  }, handler);
-  const port = await listening;
-  return {
-    port,
-    async close() {
-      await server.shutdown();
-    },
-  };
+  return listen(options, handler);
 }
 
 /** Serves HTTPS with the given PEM certificate and key; resolves once listening. */
-export async function serveTls(
+export function serveTls(
   options: ServeOptions & { cert: string; key: string },
   handler: (request: Request) => Response | Promise<Response>,
 ): Promise<LocalServer> {
+  return listen(options, handler);
+}
+
+async function listen(
+  options: ServeOptions & { cert?: string; key?: string },
+  handler: (request: Request) => Response | Promise<Response>,
+): Promise<LocalServer> {
   const { promise: listening, resolve } = Promise.withResolvers<number>();
+  const tls = options.cert && options.key ? { cert: options.cert, key: options.key } : {};
   const server = Deno.serve({
     hostname: options.hostname,
     port: options.port,
-    cert: options.cert,
-    key: options.key,
     signal: options.signal,
     onListen: ({ port }) => resolve(port),
+    ...tls,
   }, handler);
   const port = await listening;
   return {

@@ -6,10 +6,10 @@
  */
 import { accessConnection } from "../auth/access.ts";
 import type { AuthsomeContext } from "../auth/context.ts";
-import { listConnections, resolveConnectionName } from "../auth/connections.ts";
 import { CredentialMissingError } from "../errors.ts";
 import type { Secret } from "../model/secret.ts";
 import { envVarNames } from "../providers/registry.ts";
+import { selectConnections } from "./selection.ts";
 
 /** What `run --env` injects. */
 export interface EnvCredentials {
@@ -28,17 +28,9 @@ export async function collectEnvCredentials(
   ctx: AuthsomeContext,
   options: { providers: string[]; connection?: string },
 ): Promise<EnvCredentials> {
-  const registry = await ctx.providers();
-  const snapshot = await ctx.vault.read();
-  let providers = options.providers;
-  if (providers.length === 0) {
-    providers = [...new Set((await listConnections(snapshot, ctx.profile)).map((c) => c.provider))]
-      .filter((name) => registry.has(name));
-  }
   const result: EnvCredentials = { variables: new Map(), sources: [], warnings: [] };
-  for (const provider of providers) {
-    const definition = registry.get(provider);
-    const name = await resolveConnectionName(snapshot, ctx.profile, provider, options.connection);
+  for (const { definition, connection: name } of await selectConnections(ctx, options)) {
+    const provider = definition.name;
     const { connection, warning } = await accessConnection(ctx, provider, { connection: name });
     if (warning) result.warnings.push(warning);
     const names = envVarNames(definition);

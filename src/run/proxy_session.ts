@@ -8,13 +8,14 @@
  */
 import type { AuthsomeContext } from "../auth/context.ts";
 import type { ProviderDefinition } from "../model/provider.ts";
-import { listConnections, resolveConnectionName } from "../auth/connections.ts";
+import { findConnection } from "../auth/connections.ts";
 import { envVarNames, resolveTemplate } from "../providers/registry.ts";
 import { loadOrCreateCa } from "./ca_store.ts";
 import { CredentialHeaders } from "./credential_headers.ts";
 import { Interceptor } from "./interceptor.ts";
 import { startProxy } from "./proxy.ts";
 import { buildRoutes, type RouteEntry } from "./routing.ts";
+import { selectConnections } from "./selection.ts";
 import { LeafCache } from "./x509.ts";
 
 /** The placeholder SDKs see instead of the credential. */
@@ -66,23 +67,14 @@ export async function startProxySession(
   ctx: AuthsomeContext,
   options: { providers: string[]; connection?: string },
 ): Promise<ProxySession> {
-  const registry = await ctx.providers();
   const snapshot = await ctx.vault.read();
-  let providers = options.providers;
-  if (providers.length === 0) {
-    providers = [...new Set((await listConnections(snapshot, ctx.profile)).map((c) => c.provider))]
-      .filter((name) => registry.has(name));
-  }
   const entries: RouteEntry[] = [];
   const env: Record<string, string> = {};
   const sources: string[] = [];
   const warnings: string[] = [];
-  for (const provider of providers) {
-    const definition = registry.get(provider);
-    const name = await resolveConnectionName(snapshot, ctx.profile, provider, options.connection);
-    const stored = (await listConnections(snapshot, ctx.profile, provider)).find((c) =>
-      c.connectionName === name
-    );
+  for (const { definition, connection: name } of await selectConnections(ctx, options)) {
+    const provider = definition.name;
+    const stored = await findConnection(snapshot, ctx.profile, provider, name);
     const hostUrl = stored?.hostUrl ?? definition.host_url;
     if (!hostUrl) {
       warnings.push(`${provider} has no host_url; its requests cannot be given credentials`);
