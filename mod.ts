@@ -49,7 +49,20 @@ export {
 } from "./src/errors.ts";
 export type { AuthHeader } from "./src/auth/headers.ts";
 export type { ConnectionStatus } from "./src/model/connection.ts";
-export type { ProviderDefinition } from "./src/model/provider.ts";
+export { PROVIDER_SCHEMA_VERSION } from "./src/model/provider.ts";
+export type {
+  ApiKeyBlock,
+  ApiKeyProviderDefinition,
+  AuthType,
+  ClientEnv,
+  DeviceTokenRequest,
+  ExportField,
+  OAuthBlock,
+  OAuthFlow,
+  OAuthProviderDefinition,
+  ProviderBase,
+  ProviderDefinition,
+} from "./src/model/provider.ts";
 
 /** Options of {@linkcode Authsome.open}. */
 export interface OpenOptions {
@@ -61,8 +74,11 @@ export interface OpenOptions {
 
 /** A credential ready to use. */
 export interface Credential {
+  /** The provider's name, such as `openai`. */
   provider: string;
+  /** The connection's name within the provider. */
   connection: string;
+  /** How the credential was obtained. */
   authType: "oauth2" | "api_key";
   /** The access token or API key. */
   value: Secret;
@@ -74,11 +90,17 @@ export interface Credential {
 
 /** A stored connection, without secrets. */
 export interface ConnectionSummary {
+  /** The provider's name, such as `openai`. */
   provider: string;
+  /** The connection's name within the provider. */
   connection: string;
+  /** How the credential was obtained. */
   authType: "oauth2" | "api_key";
+  /** Whether the connection is usable, expired, or invalid. */
   status: "connected" | "expired" | "invalid";
+  /** RFC 3339 UTC, or null when the credential does not expire. */
   expiresAt: string | null;
+  /** The OAuth scopes granted; empty when there are none. */
   scopes: string[];
 }
 

@@ -39,116 +39,159 @@ export class AuthsomeError extends Error {
   /** The command that fixes the problem, if there is one. */
   readonly hint?: string;
 
+  /** Creates an error with a message free of secret values, plus an optional hint and cause. */
   constructor(message: string, options: AuthsomeErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.hint = options.hint;
   }
-  override name = "AuthsomeError";
+  /** The class name, shown in the debug log. */
+  override name: string = "AuthsomeError";
 }
 
 /** Bad command line: unknown command or flag, missing argument, bad value (exit 2). */
 export class UsageError extends AuthsomeError {
-  override readonly code = "usage";
-  override readonly exitCode = ExitCode.usage;
-  override name = "UsageError";
+  /** Stable machine-readable code, printed as `error` in `--json` output. */
+  override readonly code: string = "usage";
+  /** Process exit code for this failure. */
+  override readonly exitCode: number = ExitCode.usage;
+  /** The class name, shown in the debug log. */
+  override name: string = "UsageError";
 }
 
 /** A provider definition (bundled, custom or given to `register`) is invalid (exit 2). */
 export class ProviderDefinitionError extends AuthsomeError {
-  override readonly code = "invalid_provider";
-  override readonly exitCode = ExitCode.usage;
-  override name = "ProviderDefinitionError";
+  /** Stable machine-readable code, printed as `error` in `--json` output. */
+  override readonly code: string = "invalid_provider";
+  /** Process exit code for this failure. */
+  override readonly exitCode: number = ExitCode.usage;
+  /** The class name, shown in the debug log. */
+  override name: string = "ProviderDefinitionError";
 }
 
 /** No provider with that name exists (exit 3). */
 export class ProviderNotFoundError extends AuthsomeError {
-  override readonly code = "provider_not_found";
-  override readonly exitCode = ExitCode.providerNotFound;
-  override name = "ProviderNotFoundError";
+  /** Stable machine-readable code, printed as `error` in `--json` output. */
+  override readonly code: string = "provider_not_found";
+  /** Process exit code for this failure. */
+  override readonly exitCode: number = ExitCode.providerNotFound;
+  /** The class name, shown in the debug log. */
+  override name: string = "ProviderNotFoundError";
 }
 
 /** Login failed or was cancelled, or a key failed its format check (exit 4). */
 export class AuthenticationError extends AuthsomeError {
+  /** Stable machine-readable code, printed as `error` in `--json` output. */
   override readonly code: string = "authentication_failed";
-  override readonly exitCode = ExitCode.authenticationFailed;
-  override name = "AuthenticationError";
+  /** Process exit code for this failure. */
+  override readonly exitCode: number = ExitCode.authenticationFailed;
+  /** The class name, shown in the debug log. */
+  override name: string = "AuthenticationError";
 }
 
 /** The connection or a credential it needs does not exist (exit 5). */
 export class CredentialMissingError extends AuthsomeError {
-  override readonly code = "credential_missing";
-  override readonly exitCode = ExitCode.credentialMissing;
-  override name = "CredentialMissingError";
+  /** Stable machine-readable code, printed as `error` in `--json` output. */
+  override readonly code: string = "credential_missing";
+  /** Process exit code for this failure. */
+  override readonly exitCode: number = ExitCode.credentialMissing;
+  /** The class name, shown in the debug log. */
+  override name: string = "CredentialMissingError";
 }
 
 /** Refresh failed, the token expired, or the connection is invalid (exit 6). */
 export class RefreshError extends AuthsomeError {
-  override readonly code = "refresh_failed";
-  override readonly exitCode = ExitCode.refreshFailed;
-  override name = "RefreshError";
+  /** Stable machine-readable code, printed as `error` in `--json` output. */
+  override readonly code: string = "refresh_failed";
+  /** Process exit code for this failure. */
+  override readonly exitCode: number = ExitCode.refreshFailed;
+  /** The class name, shown in the debug log. */
+  override name: string = "RefreshError";
 }
 
 /** The vault cannot be used: locked, corrupt, wrong key, unsafe permissions (exit 7). */
 export class VaultError extends AuthsomeError {
+  /** Stable machine-readable code, printed as `error` in `--json` output. */
   override readonly code: string = "vault_unavailable";
-  override readonly exitCode = ExitCode.vaultUnavailable;
-  override name = "VaultError";
+  /** Process exit code for this failure. */
+  override readonly exitCode: number = ExitCode.vaultUnavailable;
+  /** The class name, shown in the debug log. */
+  override name: string = "VaultError";
 }
 
 /** Another process held `vault.lock` past the deadline. */
 export class VaultLockedError extends VaultError {
-  override readonly code = "vault_locked";
-  override name = "VaultLockedError";
+  /** Stable machine-readable code, printed as `error` in `--json` output. */
+  override readonly code: string = "vault_locked";
+  /** The class name, shown in the debug log. */
+  override name: string = "VaultLockedError";
 }
 
 /** The vault file is damaged: truncated, extended, tampered or not a vault at all. */
 export class VaultCorruptError extends VaultError {
-  override readonly code = "vault_corrupt";
-  override name = "VaultCorruptError";
+  /** Stable machine-readable code, printed as `error` in `--json` output. */
+  override readonly code: string = "vault_corrupt";
+  /** The class name, shown in the debug log. */
+  override name: string = "VaultCorruptError";
 }
 
 /** The vault was written by a newer (or unknown) format version. */
 export class VaultVersionError extends VaultError {
-  override readonly code = "vault_version";
-  override name = "VaultVersionError";
+  /** Stable machine-readable code, printed as `error` in `--json` output. */
+  override readonly code: string = "vault_version";
+  /** The class name, shown in the debug log. */
+  override name: string = "VaultVersionError";
 }
 
 /** The key we have is not the key the vault was sealed with. */
 export class WrongKeyError extends VaultError {
-  override readonly code = "wrong_key";
-  override name = "WrongKeyError";
+  /** Stable machine-readable code, printed as `error` in `--json` output. */
+  override readonly code: string = "wrong_key";
+  /** The class name, shown in the debug log. */
+  override name: string = "WrongKeyError";
 }
 
 /** A key source is missing or malformed (bad base64, wrong length, empty passphrase). */
 export class KeySourceError extends VaultError {
-  override readonly code = "key_source";
-  override name = "KeySourceError";
+  /** Stable machine-readable code, printed as `error` in `--json` output. */
+  override readonly code: string = "key_source";
+  /** The class name, shown in the debug log. */
+  override name: string = "KeySourceError";
 }
 
 /** A sensitive file or directory can be read by group or other. */
 export class UnsafePermissionsError extends VaultError {
-  override readonly code = "unsafe_permissions";
-  override name = "UnsafePermissionsError";
+  /** Stable machine-readable code, printed as `error` in `--json` output. */
+  override readonly code: string = "unsafe_permissions";
+  /** The class name, shown in the debug log. */
+  override name: string = "UnsafePermissionsError";
 }
 
 /** The home directory or a file in it cannot be created or written. */
 export class HomeUnavailableError extends VaultError {
-  override readonly code = "home_unavailable";
-  override name = "HomeUnavailableError";
+  /** Stable machine-readable code, printed as `error` in `--json` output. */
+  override readonly code: string = "home_unavailable";
+  /** The class name, shown in the debug log. */
+  override name: string = "HomeUnavailableError";
 }
 
 /** The local daemon is not running or not answering (exit 9). */
 export class DaemonUnavailableError extends AuthsomeError {
-  override readonly code = "daemon_unavailable";
-  override readonly exitCode = ExitCode.daemonUnavailable;
-  override name = "DaemonUnavailableError";
+  /** Stable machine-readable code, printed as `error` in `--json` output. */
+  override readonly code: string = "daemon_unavailable";
+  /** Process exit code for this failure. */
+  override readonly exitCode: number = ExitCode.daemonUnavailable;
+  /** The class name, shown in the debug log. */
+  override name: string = "DaemonUnavailableError";
 }
 
 /** The user pressed Ctrl-C or closed the prompt (exit 130). */
 export class InterruptedError extends AuthsomeError {
-  override readonly code = "interrupted";
-  override readonly exitCode = ExitCode.interrupted;
-  override name = "InterruptedError";
+  /** Stable machine-readable code, printed as `error` in `--json` output. */
+  override readonly code: string = "interrupted";
+  /** Process exit code for this failure. */
+  override readonly exitCode: number = ExitCode.interrupted;
+  /** The class name, shown in the debug log. */
+  override name: string = "InterruptedError";
 }
 
 /** Short description of any thrown value, for the debug log. Never includes secret values. */

@@ -11,7 +11,9 @@ import { Secret } from "../model/secret.ts";
 
 /** A header ready to send. */
 export interface AuthHeader {
+  /** The header name, such as `Authorization`. */
   name: string;
+  /** The full header value, prefix included. */
   value: Secret;
 }
 

@@ -37,7 +37,7 @@ export async function run(invocation: Invocation): Promise<number> {
     if (served) {
       if (served.warning) out.warn(served.warning);
       if (out.json) out.jsonValue({ [field]: served.value });
-      else out.data(fieldText(served.value));
+      else out.data(`${fieldText(served.value)}\n`);
       return 0;
     }
   }

@@ -38,13 +38,17 @@ export const EXPORT_FIELDS: readonly ExportField[] = ["access_token", "refresh_t
 export interface OAuthBlock {
   /** Null only for a `device_code`-only provider that has no browser endpoint. */
   authorization_url: string | null;
+  /** Token endpoint: code exchange, refresh and device-code polling. */
   token_url: string;
+  /** RFC 7009 revocation endpoint, or null when the provider has none. */
   revocation_url: string | null;
+  /** RFC 8628 device authorization endpoint, or null when the device flow is unavailable. */
   device_authorization_url: string | null;
   /** RFC 7591 endpoint; null means discover it (RFC 8414) when the flow is `dcr_pkce`. */
   registration_endpoint: string | null;
   /** Default for `{base_url}`; `--base-url` and stored client/connection values win. */
   base_url: string | null;
+  /** Scopes requested at login by default. */
   scopes: string[];
   /** Informational: S256 PKCE is always sent. Default true. */
   pkce: boolean;
@@ -72,14 +76,19 @@ export interface ApiKeyBlock {
 
 /** Names of the environment variables holding the OAuth client credentials. */
 export interface ClientEnv {
+  /** Environment variable holding the client ID, or null. */
   client_id_env: string | null;
+  /** Environment variable holding the client secret, or null. */
   client_secret_env: string | null;
 }
 
 /** Fields common to both kinds of definition. */
 export interface ProviderBase {
+  /** Version of the definition schema; always {@linkcode PROVIDER_SCHEMA_VERSION}. */
   schema_version: typeof PROVIDER_SCHEMA_VERSION;
+  /** Unique provider name, used on the command line (`openai`). */
   name: string;
+  /** Human-readable name shown in output. */
   display_name: string;
   /**
    * The API host the credential is for: a bare host (`api.github.com`), a URL with a path
@@ -88,9 +97,11 @@ export interface ProviderBase {
   host_url: string | null;
   /** Only the fields present in the definition; see `envVarNames` for the fallbacks. */
   export: { env: Partial<Record<ExportField, string>> };
+  /** Where the OAuth client credentials come from. */
   client: ClientEnv;
   /** Where a person gets the credential or reads about it. */
   docs: string | null;
+  /** Free-form extra data from the definition, or null. */
   metadata: Record<string, unknown> | null;
   /** The definition as parsed from JSON, unknown fields included. */
   raw: Readonly<Record<string, unknown>>;
@@ -98,17 +109,25 @@ export interface ProviderBase {
 
 /** An OAuth 2.0 provider. */
 export interface OAuthProviderDefinition extends ProviderBase {
+  /** Discriminant: an OAuth 2.0 provider. */
   auth_type: "oauth2";
+  /** The default login flow. */
   flow: OAuthFlow;
+  /** OAuth endpoints and options. */
   oauth: OAuthBlock;
+  /** Absent on OAuth providers. */
   api_key?: undefined;
 }
 
 /** An API-key provider. */
 export interface ApiKeyProviderDefinition extends ProviderBase {
+  /** Discriminant: an API-key provider. */
   auth_type: "api_key";
+  /** Always `api_key`. */
   flow: "api_key";
+  /** How the key is read, checked and sent. */
   api_key: ApiKeyBlock;
+  /** Absent on API-key providers. */
   oauth?: undefined;
 }
 

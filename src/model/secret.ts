@@ -18,6 +18,7 @@ const knownValues = new Set<string>();
 export class Secret {
   readonly #value: string;
 
+  /** Wraps a value and registers it for masking in the debug log. */
   constructor(value: string) {
     this.#value = value;
     if (value.length >= MIN_MASKED_LENGTH) knownValues.add(value);
@@ -43,10 +44,12 @@ export class Secret {
     return REDACTED;
   }
 
+  /** `[redacted]`, for `Deno.inspect` and `console.log`. */
   [Symbol.for("Deno.customInspect")](): string {
     return REDACTED;
   }
 
+  /** `[redacted]`, for Node's `util.inspect`. */
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return REDACTED;
   }
