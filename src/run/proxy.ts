@@ -93,11 +93,26 @@ async function reply(client: TcpConnection, text: string): Promise<void> {
   }
 }
 
-/** Starts the proxy. */
+function constantTimeEqual(a: string, b: string): boolean {
+  const x = encoder.encode(a);
+  const y = encoder.encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}
+
+function authorized(head: Head, expected: string): boolean {
+  const line = head.lines.find((l) => /^proxy-authorization:/i.test(l));
+  const value = line?.slice(line.indexOf(":") + 1).trim() ?? "";
+  return constantTimeEqual(value, expected);
+}
+
+/** Starts the proxy; `credentials` is the `user:password` every request must present. */
 export function startProxy(
   platform: Platform,
-  parts: { table: RouteTable; interceptor: Interceptor; log: LogSink },
+  parts: { table: RouteTable; interceptor: Interceptor; log: LogSink; credentials: string },
 ): RunningProxy {
+  const expected = `Basic ${btoa(parts.credentials)}`;
   const listener: TcpListener = platform.listenTcp("127.0.0.1", 0);
   const active = new Set<Promise<void>>();
   const handle = async (client: TcpConnection) => {
@@ -106,6 +121,13 @@ export function startProxy(
     try {
       const head = await readHead(reader);
       if (!head) return;
+      if (!authorized(head, expected)) {
+        return await reply(
+          client,
+          'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="authsome"' +
+            "\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+        );
+      }
       if (head.method === "CONNECT") {
         const authority = parseAuthority(head.target, 443);
         if (!authority) return await reply(client, "HTTP/1.1 400 Bad Request\r\n\r\n");
@@ -124,7 +146,9 @@ export function startProxy(
         return await reply(client, "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
       }
       upstream = await platform.connectTcp(normalizeHost(url.hostname), Number(url.port || 80));
-      const lines = head.lines.filter((line) => !/^(proxy-connection|connection):/i.test(line));
+      const lines = head.lines.filter((line) =>
+        !/^(proxy-connection|connection|proxy-authorization):/i.test(line)
+      );
       const rewritten = `${head.method} ${url.pathname}${url.search} ${head.version}\r\n` +
         [...lines, "Connection: close"].join("\r\n") + "\r\n\r\n";
       await pipeBoth(client, reader, upstream, concat(encoder.encode(rewritten), head.rest));

@@ -8,6 +8,7 @@
  */
 import type { AuthsomeContext } from "../auth/context.ts";
 import type { ProviderDefinition } from "../model/provider.ts";
+import { registerSecretValue } from "../model/secret.ts";
 import { findConnection } from "../auth/connections.ts";
 import { envVarNames, resolveTemplate } from "../providers/registry.ts";
 import { loadOrCreateCa } from "./ca_store.ts";
@@ -103,7 +104,16 @@ export async function startProxySession(
     credentials: new CredentialHeaders(ctx),
     log: ctx.log,
   });
-  const proxy = startProxy(ctx.platform, { table, interceptor, log: ctx.log });
+  // Per-run proxy credentials: only this child (and its children) can use the proxy.
+  const password = Array.from(ctx.platform.randomBytes(16), (b) => b.toString(16).padStart(2, "0"))
+    .join("");
+  registerSecretValue(password);
+  const proxy = startProxy(ctx.platform, {
+    table,
+    interceptor,
+    log: ctx.log,
+    credentials: `authsome:${password}`,
+  });
   let systemRoots = "";
   for (const file of SYSTEM_CA_FILES) {
     const text = await ctx.platform.fs.readTextFile(file).catch(() => null);
@@ -117,7 +127,7 @@ export async function startProxySession(
     systemRoots + ca.certificatePem,
   );
   const caOnlyPath = await ctx.platform.makeTempFile("authsome-ca-only-", ca.certificatePem);
-  const proxyUrl = `http://127.0.0.1:${proxy.port}`;
+  const proxyUrl = `http://authsome:${password}@127.0.0.1:${proxy.port}`;
   const noProxy = [
     ctx.platform.env("NO_PROXY") ?? ctx.platform.env("no_proxy"),
     "127.0.0.1,localhost,::1",

@@ -119,8 +119,19 @@ Deno.test("run (proxy): other hosts are tunnelled untouched; the secret is not i
   assert.deepEqual(JSON.parse(out.stdout), { key: null, path: "/x" });
   const environ = await Deno.readTextFile(`${t.work}/environ`);
   assert.ok(!environ.includes(KEY), "the child's environment holds no secret");
-  assert.match(environ, /HTTPS_PROXY=http:\/\/127\.0\.0\.1:\d+/);
+  assert.match(environ, /HTTPS_PROXY=http:\/\/authsome:[0-9a-f]{32}@127\.0\.0\.1:\d+/);
   assert.match(environ, /SSL_CERT_FILE=/);
+});
+
+Deno.test("run (proxy): other local processes cannot use the proxy without its per-run credentials", async () => {
+  await using t = await setUp();
+  const url = `https://127.0.0.2:${t.routed.port}/steal`;
+  // Same port, no user:password: the proxy answers 407 to the CONNECT and injects nothing.
+  const script = 'P="${HTTPS_PROXY##*:}"; ' +
+    `curl -s -o /dev/null -w '%{http_connect}' --proxy "http://127.0.0.1:$P" ${url}; exit 0`;
+  const out = await t.cli(["run", "--", "sh", "-c", script]);
+  assert.equal(out.code, 0, out.stderr);
+  assert.equal(out.stdout, "407");
 });
 
 Deno.test("run (proxy): a child exiting 7 makes run exit 7", async () => {
