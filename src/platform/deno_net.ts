@@ -18,14 +18,14 @@ export function serve(
 /** Serves HTTPS with the given PEM certificate and key; resolves once listening. */
 export function serveTls(
   options: ServeOptions & { cert: string; key: string },
-  handler: (request: Request) => Response | Promise<Response>,
+  handler: (request: Request, client: { port: number }) => Response | Promise<Response>,
 ): Promise<LocalServer> {
   return listen(options, handler);
 }
 
 async function listen(
   options: ServeOptions & { cert?: string; key?: string },
-  handler: (request: Request) => Response | Promise<Response>,
+  handler: (request: Request, client: { port: number }) => Response | Promise<Response>,
 ): Promise<LocalServer> {
   const { promise: listening, resolve } = Promise.withResolvers<number>();
   const tls = options.cert && options.key ? { cert: options.cert, key: options.key } : {};
@@ -35,7 +35,7 @@ async function listen(
     signal: options.signal,
     onListen: ({ port }) => resolve(port),
     ...tls,
-  }, handler);
+  }, (request, info) => handler(request, { port: (info.remoteAddr as Deno.NetAddr).port }));
   const port = await listening;
   return {
     port,
@@ -95,6 +95,7 @@ export async function loopbackRequest(
 
 function wrapConnection(conn: Deno.Conn): TcpConnection {
   return {
+    localPort: (conn.localAddr as Deno.NetAddr).port,
     readable: conn.readable,
     writable: conn.writable,
     close() {

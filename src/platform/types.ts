@@ -88,6 +88,8 @@ export interface LocalServer {
 
 /** A TCP connection as byte streams. */
 export interface TcpConnection {
+  /** Our end's port: lets a loopback server we also run recognise this connection. */
+  readonly localPort: number;
   readonly readable: ReadableStream<Uint8Array>;
   readonly writable: WritableStream<Uint8Array>;
   close(): void;
@@ -173,7 +175,7 @@ export interface Platform {
   /** Serves HTTPS on a loopback address with the given PEM certificate chain and key. */
   serveTls(
     options: ServeOptions & { cert: string; key: string },
-    handler: (request: Request) => Response | Promise<Response>,
+    handler: (request: Request, client: { port: number }) => Response | Promise<Response>,
   ): Promise<LocalServer>;
   /** Creates a temporary file with `content` (mode 0600) and returns its path. */
   makeTempFile(prefix: string, content: string): Promise<string>;

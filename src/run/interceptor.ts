@@ -33,6 +33,8 @@ export class Interceptor {
   readonly #credentials: CredentialHeaders;
   readonly #log: LogSink;
   readonly #servers = new Map<string, Promise<LocalServer>>();
+  /** Local ports of the proxy's own connections to the TLS servers: the only clients served. */
+  readonly #allowed = new Set<number>();
   readonly #warned = new Set<string>();
 
   constructor(
@@ -62,7 +64,11 @@ export class Interceptor {
     const leaf = await this.#leaves.get(host);
     return await this.#platform.serveTls(
       { hostname: "127.0.0.1", port: 0, cert: leaf.certificatePem, key: leaf.privateKeyPkcs8Pem },
-      (request) => this.#forward(request, host, port),
+      (request, client) =>
+        this.#allowed.has(client.port)
+          ? this.#forward(request, host, port)
+          // Anything else on this machine that finds the port must not get credentials.
+          : new Response("authsome proxy: forbidden\n", { status: 403 }),
     );
   }
 
@@ -115,6 +121,16 @@ export class Interceptor {
     if (this.#warned.has(key)) return;
     this.#warned.add(key);
     this.#log.warn(message);
+  }
+
+  /** Lets the proxy's connection from local port `port` through (until `forget`). */
+  allow(port: number): void {
+    this.#allowed.add(port);
+  }
+
+  /** Forgets a closed connection. */
+  forget(port: number): void {
+    this.#allowed.delete(port);
   }
 
   /** Stops every TLS server. */

@@ -136,8 +136,13 @@ export function startProxy(
         upstream = intercept
           ? await platform.connectTcp("127.0.0.1", await parts.interceptor.portFor(host, port))
           : await platform.connectTcp(host, port);
-        await reply(client, "HTTP/1.1 200 Connection Established\r\n\r\n");
-        await pipeBoth(client, reader, upstream, head.rest);
+        if (intercept) parts.interceptor.allow(upstream.localPort);
+        try {
+          await reply(client, "HTTP/1.1 200 Connection Established\r\n\r\n");
+          await pipeBoth(client, reader, upstream, head.rest);
+        } finally {
+          if (intercept) parts.interceptor.forget(upstream.localPort);
+        }
         return;
       }
       // Plain HTTP (absolute-form target): forwarded as is, never given credentials.
