@@ -14,7 +14,7 @@ import {
   fieldText,
   fieldValue,
   isSecretField,
-} from "./connection_view.ts";
+} from "../model/connection_view.ts";
 import { booleanFlag, type Invocation, stringFlag } from "./invocation.ts";
 
 /** Runs `get`. */

@@ -5,7 +5,7 @@
  */
 import { findClient } from "../auth/clients.ts";
 import { listConnections } from "../auth/connections.ts";
-import { connectionView } from "./connection_view.ts";
+import { connectionView } from "../model/connection_view.ts";
 import type { Invocation } from "./invocation.ts";
 
 /** Runs `inspect`. */

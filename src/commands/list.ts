@@ -6,7 +6,7 @@
 import { listConnections } from "../auth/connections.ts";
 import type { Connection } from "../model/connection.ts";
 import type { Invocation } from "./invocation.ts";
-import { relativeExpiry } from "./connection_view.ts";
+import { relativeExpiry } from "../model/connection_view.ts";
 
 /** Runs `list`. */
 export async function run({ ctx, out }: Invocation): Promise<number> {

@@ -27,7 +27,7 @@ import type { AuditSink, AuthsomeContext } from "../auth/context.ts";
 import { listConnections, loadConnection } from "../auth/connections.ts";
 import { buildExport } from "../auth/export.ts";
 import { authHeader } from "../auth/headers.ts";
-import { connectionView } from "../commands/connection_view.ts";
+import { connectionView } from "../model/connection_view.ts";
 import { AuthsomeError, CredentialMissingError, describeError, UsageError } from "../errors.ts";
 import { checkName } from "../model/connection.ts";
 import { DaemonHttpError, errorBody, httpStatus } from "./errors.ts";

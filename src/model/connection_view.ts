@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { type Connection, CONNECTION_DISPLAY_FIELDS, SECRET_FIELDS } from "../model/connection.ts";
-import { REDACTED_TEXT } from "../model/secret.ts";
+import { type Connection, CONNECTION_DISPLAY_FIELDS, SECRET_FIELDS } from "./connection.ts";
+import { REDACTED_TEXT } from "./secret.ts";
 
 /** A field name `get --field` accepts. */
 export type DisplayField = typeof CONNECTION_DISPLAY_FIELDS[number];

@@ -5,7 +5,7 @@ import {
   fieldValue,
   isSecretField,
   relativeExpiry,
-} from "../../src/commands/connection_view.ts";
+} from "../../src/model/connection_view.ts";
 import { type Connection, CONNECTION_DISPLAY_FIELDS } from "../../src/model/connection.ts";
 import { Secret } from "../../src/model/secret.ts";
 
