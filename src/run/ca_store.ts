@@ -27,13 +27,14 @@ export async function loadOrCreateCa(ctx: AuthsomeContext): Promise<CertificateA
     if (ca.notAfter.getTime() - now > RENEW_BEFORE_MS) return ca;
   }
   return await ctx.vault.update(async (tx) => {
-    // Another process may have created it while we waited for the lock.
+    // Another process may have created a fresh one while we waited for the lock.
     const again = await tx.get(RECORD_ID);
-    if (again && again !== stored && typeof again.certificate_pem === "string") {
-      return await loadCertificateAuthority({
+    if (again && typeof again.certificate_pem === "string") {
+      const ca = await loadCertificateAuthority({
         certificatePem: again.certificate_pem,
         privateKeyPkcs8Pem: String(again.private_key_pem),
       });
+      if (ca.notAfter.getTime() - now > RENEW_BEFORE_MS) return ca;
     }
     const ca = await createCertificateAuthority({
       commonName: "authsome local proxy CA",

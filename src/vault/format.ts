@@ -18,8 +18,8 @@
  *  11   1  flags = 0
  *  12   4  kdf iterations: 0 for kdf 0; 600,000..10,000,000 for kdf 1
  *  16  16  kdf salt: zero for kdf 0; random for kdf 1
- *  32  16  key id = HKDF-SHA256(key, info "authsome/v1/key-id")[0..16): tells a wrong key
- *          apart from a damaged file
+ *  32  16  key id = the first 16 bytes of HKDF-SHA256(key, info "authsome/v1/keys") (see
+ *          crypto.ts): tells a wrong key apart from a damaged file
  *  48   4  record count (at most 1,000,000)
  *  52   8  generation, +1 on every write
  *  60   4  reserved = 0
