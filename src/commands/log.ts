@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { AuditLog } from "../audit/audit_log.ts";
+import { AuditLog, readLastLines } from "../audit/audit_log.ts";
 import { UsageError } from "../errors.ts";
 import type { Invocation } from "./invocation.ts";
 
@@ -26,13 +26,11 @@ export async function run(invocation: Invocation): Promise<number> {
   }
   if (parsed.flags.raw === true) {
     const file = parsed.global.logFile || ctx.paths.debugLog;
-    const text = await ctx.platform.fs.readTextFile(file);
-    if (text === null) {
+    if (!(await ctx.platform.fs.stat(file))) {
       out.note(`No debug log at ${file} yet.`);
       return 0;
     }
-    const all = text.split("\n").filter((line) => line.length > 0);
-    out.data(all.slice(-lines).join("\n"));
+    out.data((await readLastLines(ctx.platform, file, lines)).join("\n"));
     return 0;
   }
   const entries = await new AuditLog(ctx.platform, ctx.paths.home).tail(lines);
