@@ -49,13 +49,20 @@ export async function collectEnvCredentials(
   return result;
 }
 
-/** The child's environment: ours, plus the credentials, plus `AUTHSOME_RUN=1`. */
+/** Our own key sources: they open the whole vault, so no child ever inherits them. */
+const VAULT_KEY_VARIABLES = ["AUTHSOME_MASTER_KEY", "AUTHSOME_PASSPHRASE"];
+
+/**
+ * The child's environment: ours without the vault key variables, plus the credentials, plus
+ * `AUTHSOME_RUN=1`.
+ */
 export function buildChildEnv(
   parent: Record<string, string>,
   variables: ReadonlyMap<string, Secret>,
   extra: Record<string, string> = {},
 ): Record<string, string> {
   const env: Record<string, string> = { ...parent, ...extra, AUTHSOME_RUN: "1" };
+  for (const name of VAULT_KEY_VARIABLES) delete env[name];
   for (const [name, value] of variables) env[name] = value.reveal();
   return env;
 }

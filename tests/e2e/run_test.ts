@@ -113,3 +113,29 @@ Deno.test("run --env: Ctrl-C reaches the child, and the secret is never in its a
   assert.equal(status.code, 130);
   assert.equal((await Deno.readTextFile(marker)).trim(), "int");
 });
+
+Deno.test("run: the child never inherits the vault key (AUTHSOME_MASTER_KEY / AUTHSOME_PASSPHRASE)", async () => {
+  await using dir = await tempHome();
+  const masterKey = btoa(String.fromCharCode(...new Uint8Array(32).fill(3)));
+  const env = { AUTHSOME_MASTER_KEY: masterKey, AUTHSOME_PASSPHRASE: "unused-passphrase" };
+  const login = await runCli(["login", "openai"], {
+    home: dir.home,
+    env: { ...env, OPENAI_API_KEY: KEY },
+  });
+  assert.equal(login.code, 0, login.stderr);
+  for (const mode of [["--env"], []]) {
+    const out = await runCli(
+      [
+        "run",
+        ...mode,
+        "--",
+        "sh",
+        "-c",
+        'echo "[${AUTHSOME_MASTER_KEY:-}][${AUTHSOME_PASSPHRASE:-}]"',
+      ],
+      { home: dir.home, env },
+    );
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(out.stdout, "[][]\n");
+  }
+});
