@@ -139,3 +139,33 @@ Deno.test("run: the child never inherits the vault key (AUTHSOME_MASTER_KEY / AU
     assert.equal(out.stdout, "[][]\n");
   }
 });
+
+Deno.test("run (proxy mode): SIGTERM reaches the child, and run exits with its code", async () => {
+  await using dir = await loggedIn();
+  const marker = `${dir.home}/../got-sigterm`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      CLI,
+      "run",
+      "--",
+      "sh",
+      "-c",
+      `trap 'echo term > ${marker}; exit 143' TERM; echo ready; while :; do sleep 0.05; done`,
+    ],
+    clearEnv: true,
+    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", AUTHSOME_HOME: dir.home, HOME: dir.home },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stdout.getReader();
+  await reader.read(); // "ready"
+  child.kill("SIGTERM");
+  const status = await child.status;
+  reader.releaseLock();
+  await child.stdout.cancel();
+  await child.stderr.cancel();
+  assert.equal(status.code, 143);
+  assert.equal((await Deno.readTextFile(marker)).trim(), "term");
+});
