@@ -373,6 +373,24 @@ export async function createCertificateAuthority(
     ),
   );
   const certificateDer = await signCertificate(tbs, keys.privateKey);
+  return await authority(certificateDer, pkcs8, {
+    subjectDer: name,
+    subjectKeyIdentifier: ski,
+    notBefore,
+    notAfter,
+  });
+}
+
+/** A usable CA from its certificate, its PKCS#8 key and the fields leaves copy from it. */
+async function authority(
+  certificateDer: Uint8Array,
+  pkcs8: Uint8Array,
+  fields: Pick<
+    CertificateAuthority,
+    "subjectDer" | "subjectKeyIdentifier" | "notBefore" | "notAfter"
+  >,
+): Promise<CertificateAuthority> {
+  // Non-extractable: once loaded, the signing key cannot be read back out of the process.
   const privateKey = await crypto.subtle.importKey(
     "pkcs8",
     pkcs8 as BufferSource,
@@ -384,10 +402,7 @@ export async function createCertificateAuthority(
     certificatePem: derToPem(certificateDer, "CERTIFICATE"),
     privateKeyPkcs8Pem: derToPem(pkcs8, "PRIVATE KEY"),
     certificateDer,
-    subjectDer: name,
-    subjectKeyIdentifier: ski,
-    notBefore,
-    notAfter,
+    ...fields,
     fingerprintSha256: await fingerprintSha256(certificateDer),
     privateKey,
   };
@@ -438,24 +453,12 @@ export async function loadCertificateAuthority(
   if (!bytesEqual(point, parsed.publicPoint)) {
     throw new X509Error("the CA private key does not match the CA certificate");
   }
-  const privateKey = await crypto.subtle.importKey(
-    "pkcs8",
-    pkcs8 as BufferSource,
-    ECDSA_IMPORT,
-    false,
-    ["sign"],
-  );
-  return {
-    certificatePem: derToPem(certificateDer, "CERTIFICATE"),
-    privateKeyPkcs8Pem: derToPem(pkcs8, "PRIVATE KEY"),
-    certificateDer,
+  return await authority(certificateDer, pkcs8, {
     subjectDer: parsed.subjectDer,
     subjectKeyIdentifier: parsed.subjectKeyIdentifier ?? await keyIdentifier(parsed.spkiDer),
     notBefore: parsed.notBefore,
     notAfter: parsed.notAfter,
-    fingerprintSha256: await fingerprintSha256(certificateDer),
-    privateKey,
-  };
+  });
 }
 
 function base64UrlDecode(text: string): Uint8Array {
