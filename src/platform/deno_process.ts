@@ -57,35 +57,40 @@ export async function runChild(
   command: string[],
   options: { env: Record<string, string> },
 ): Promise<number> {
-  let child: Deno.ChildProcess;
-  try {
-    child = new Deno.Command(command[0], {
-      args: command.slice(1),
-      env: options.env,
-      clearEnv: true,
-      stdin: "inherit",
-      stdout: "inherit",
-      stderr: "inherit",
-    }).spawn();
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) throw { notFound: true, program: command[0] };
-    throw error;
-  }
+  // Listen before spawning: a signal that arrives while the child starts must still reach it
+  // (and must not kill us with the default action, orphaning the child).
+  let child: Deno.ChildProcess | null = null;
+  const pending: Deno.Signal[] = [];
+  const deliver = (signal: Deno.Signal) => {
+    try {
+      child!.kill(signal);
+    } catch {
+      // Already gone.
+    }
+  };
   const forwarded: [Deno.Signal, () => void][] = [];
   if (Deno.build.os !== "windows") {
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
-      const forward = () => {
-        try {
-          child.kill(signal);
-        } catch {
-          // Already gone.
-        }
-      };
+      const forward = () => child ? deliver(signal) : pending.push(signal);
       Deno.addSignalListener(signal, forward);
       forwarded.push([signal, forward]);
     }
   }
   try {
+    try {
+      child = new Deno.Command(command[0], {
+        args: command.slice(1),
+        env: options.env,
+        clearEnv: true,
+        stdin: "inherit",
+        stdout: "inherit",
+        stderr: "inherit",
+      }).spawn();
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) throw { notFound: true, program: command[0] };
+      throw error;
+    }
+    for (const signal of pending.splice(0)) deliver(signal);
     const status = await child.status;
     if (status.signal) return 128 + (SIGNAL_NUMBERS[status.signal] ?? 0);
     return status.code;
