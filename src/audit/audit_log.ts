@@ -15,6 +15,7 @@
 import { AuthsomeError, HomeUnavailableError } from "../errors.ts";
 import { isSecretKey } from "../model/secret_names.ts";
 import { knownSecretValues } from "../model/secret.ts";
+import { isoTimestamp } from "../model/timestamp.ts";
 import type { Platform } from "../platform/types.ts";
 
 /** Every event the audit log records. */
@@ -123,7 +124,7 @@ export class AuditLog {
   #encode(entry: AuditEvent): Promise<string> {
     const { event, provider, connection, status, ...extra } = entry;
     const ordered: Record<string, unknown> = {
-      timestamp: new Date(this.#platform.clock.now()).toISOString(),
+      timestamp: isoTimestamp(this.#platform.clock.now()),
       event,
       provider,
       connection,

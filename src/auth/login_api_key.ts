@@ -6,7 +6,8 @@
  * @module
  */
 import { AuthenticationError } from "../errors.ts";
-import { newApiKeyConnection, rfc3339 } from "../model/connection.ts";
+import { newApiKeyConnection } from "../model/connection.ts";
+import { rfc3339 } from "../model/timestamp.ts";
 import type { ProviderDefinition } from "../model/provider.ts";
 import { Secret } from "../model/secret.ts";
 import type { AuthsomeContext } from "./context.ts";

@@ -6,7 +6,8 @@
  * @module
  */
 import { AuthenticationError, UsageError } from "../errors.ts";
-import { type Connection, type OAuthClient, rfc3339 } from "../model/connection.ts";
+import type { Connection, OAuthClient } from "../model/connection.ts";
+import { rfc3339 } from "../model/timestamp.ts";
 import type { OAuthFlow, OAuthProviderDefinition } from "../model/provider.ts";
 import type { Secret } from "../model/secret.ts";
 import { buildAuthorizationUrl } from "../oauth/authorize_url.ts";

@@ -16,7 +16,8 @@
  * @module
  */
 import { describeError, RefreshError } from "../errors.ts";
-import { type Connection, rfc3339 } from "../model/connection.ts";
+import type { Connection } from "../model/connection.ts";
+import { rfc3339 } from "../model/timestamp.ts";
 import type { ProviderDefinition } from "../model/provider.ts";
 import { refreshAccessToken } from "../oauth/token_client.ts";
 import {

@@ -245,7 +245,3 @@ export function newApiKeyConnection(
   };
 }
 
-/** RFC 3339 UTC timestamp without milliseconds. */
-export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-}

@@ -3,7 +3,8 @@
 // Reads a JSON array of `PlantedOAuth` (see _helpers.ts) on stdin.
 import { saveClient } from "../../src/auth/clients.ts";
 import { saveConnection } from "../../src/auth/connections.ts";
-import { type Connection, rfc3339 } from "../../src/model/connection.ts";
+import type { Connection } from "../../src/model/connection.ts";
+import { rfc3339 } from "../../src/model/timestamp.ts";
 import { homePaths } from "../../src/model/home.ts";
 import { Secret } from "../../src/model/secret.ts";
 import { denoPlatform } from "../../src/platform/deno.ts";
