@@ -19,10 +19,46 @@ const DESCRIPTOR_WORDS = new Set(
     "field fingerprint status error mode").split(" "),
 );
 
-/** `clientSecret`, `Client-Secret` and `client_secret` all become `client_secret`. */
+function isAsciiUpper(code: number): boolean {
+  return code >= 65 && code <= 90;
+}
+
+function isAsciiLowerOrDigit(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 48 && code <= 57);
+}
+
+/**
+ * `clientSecret`, `Client-Secret` and `client_secret` all become `client_secret`: a capital
+ * after a lowercase letter or digit starts a word, everything but ASCII letters and digits
+ * separates words, and words are joined with `_`. A character loop rather than regular
+ * expressions, because the audit entry of every `get` passes through here and compiling four
+ * patterns cost ~0.3 ms.
+ */
 export function normalizeKey(key: string): string {
-  return key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase().replace(/[^a-z0-9]+/g, "_")
-    .replace(/^_+|_+$/g, "");
+  let out = "";
+  let separate = false;
+  let previous = -1;
+  for (const char of key) {
+    // Non-ASCII letters are lowercased first, as toLowerCase() would ("\u212A" Kelvin is "k").
+    const lowered = char.charCodeAt(0) < 128 ? char : char.toLowerCase();
+    for (let i = 0; i < lowered.length; i++) {
+      const code = lowered.charCodeAt(i);
+      if (isAsciiUpper(code)) {
+        if (isAsciiLowerOrDigit(previous)) separate = true;
+        if (separate && out.length > 0) out += "_";
+        out += String.fromCharCode(code + 32);
+        separate = false;
+      } else if (isAsciiLowerOrDigit(code)) {
+        if (separate && out.length > 0) out += "_";
+        out += lowered[i];
+        separate = false;
+      } else {
+        separate = true;
+      }
+      previous = char.charCodeAt(0) < 128 ? code : -1;
+    }
+  }
+  return out;
 }
 
 /** Whether the key names a property of a secret (`token_url`) rather than the secret. */

@@ -72,3 +72,21 @@ Deno.test("normalizeKey folds case, camelCase and separators", () => {
   assert.equal(isDescriptorKey("token_url"), true);
   assert.equal(isDescriptorKey("access_token"), false);
 });
+
+Deno.test("normalizeKey gives what the regular-expression definition gives, on random names", () => {
+  const reference = (key: string) =>
+    key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase().replace(/[^a-z0-9]+/g, "_")
+      .replace(/^_+|_+$/g, "");
+  const alphabet = ["a", "z", "A", "Z", "0", "9", "_", "-", ".", " ", "É", "é", "\u212A", "İ", "ß"];
+  let seed = 7;
+  const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+  for (let i = 0; i < 20_000; i++) {
+    let key = "";
+    const length = Math.floor(next() * 10);
+    for (let j = 0; j < length; j++) key += alphabet[Math.floor(next() * alphabet.length)];
+    assert.equal(normalizeKey(key), reference(key), JSON.stringify(key));
+  }
+  for (const key of ["to\u212Aen", "İd_token", "aBC", "a1B2C", "1A", "clientSecret", "X-API-Key"]) {
+    assert.equal(normalizeKey(key), reference(key), key);
+  }
+});
