@@ -10,7 +10,6 @@ import {
   providerStateFromData,
   providerStateToData,
   RecordId,
-  rfc3339,
 } from "../../src/model/connection.ts";
 import { Secret } from "../../src/model/secret.ts";
 
@@ -117,10 +116,6 @@ Deno.test("newApiKeyConnection makes a connected record holding only the key", (
   assert.equal(data.expires_at, null);
   assert.equal(data.obtained_at, "2026-11-25T12:00:00Z");
   assert.equal(data.host_url, "api.openai.com");
-});
-
-Deno.test("rfc3339 gives UTC seconds without milliseconds", () => {
-  assert.equal(rfc3339(Date.parse("2026-11-25T12:00:00.987Z")), "2026-11-25T12:00:00Z");
 });
 
 Deno.test("checkName accepts ordinary profile and connection names", () => {
