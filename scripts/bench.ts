@@ -92,7 +92,7 @@ const large = await makeHome("ten-thousand", 10_000);
 const installRoot = `${work}/install`;
 // The documented install (`deno task install`): a single bundled module, then `deno install`.
 const bundle = await new Deno.Command(deno, {
-  args: ["bundle", "--quiet", "-o", `${work}/authsome.js`, "cli.ts"],
+  args: ["bundle", "--quiet", "--minify", "-o", `${work}/authsome.js`, "cli.ts"],
   cwd: repo,
   stdout: "null",
   stderr: "piped",

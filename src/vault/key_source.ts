@@ -48,7 +48,9 @@ export function selectedKeySource(env: (name: string) => string | undefined): Ke
 /** Decodes strict base64 of exactly 32 bytes, or returns null. */
 export function decodeKey(text: string): Uint8Array | null {
   const trimmed = text.trim();
-  if (!/^[A-Za-z0-9+/]{43}=$/.test(trimmed)) return null;
+  // 44 characters that decode strictly to 32 bytes leave no room for inner whitespace (which
+  // fromBase64 would skip) or another padding length.
+  if (trimmed.length !== 44) return null;
   try {
     // Not atob(): its first call loads a module and costs ~1 ms on every `get`. "strict"
     // refuses non-zero padding bits, so only the canonical encoding of a key is accepted.
