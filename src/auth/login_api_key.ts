@@ -11,8 +11,9 @@ import { rfc3339 } from "../model/timestamp.ts";
 import type { ProviderDefinition } from "../model/provider.ts";
 import { Secret } from "../model/secret.ts";
 import type { AuthsomeContext } from "./context.ts";
-import { findConnection, resolveConnectionName, saveConnection } from "./connections.ts";
+import { saveConnection } from "./connections.ts";
 import { auditedLogin } from "./login_audit.ts";
+import { findLoginTarget, type LoginTarget } from "./login_target.ts";
 import { ensureConfig } from "./setup.ts";
 
 /** Where the collector should look for the key. */
@@ -77,13 +78,12 @@ export function checkApiKey(definition: ProviderDefinition, key: Secret): Secret
 export async function loginWithApiKey(
   ctx: AuthsomeContext,
   definition: ProviderDefinition,
-  options: { connection?: string; force: boolean },
+  options: { connection?: string; force: boolean; target?: LoginTarget },
   collect: SecretCollector,
 ): Promise<LoginResult> {
   const provider = definition.name;
-  const snapshot = await ctx.vault.read();
-  const name = await resolveConnectionName(snapshot, ctx.profile, provider, options.connection);
-  const existing = await findConnection(snapshot, ctx.profile, provider, name);
+  const { name, existing } = options.target ??
+    await findLoginTarget(ctx, provider, options.connection);
   if (existing && existing.status === "connected" && !options.force) {
     return { status: "already_connected", provider, connection: name, recordStatus: "connected" };
   }

@@ -21,9 +21,10 @@ import { OAuthProtocolError, type TokenSet } from "../oauth/types.ts";
 import { resolveTemplate } from "../providers/registry.ts";
 import { clientFromEnv, findClient, saveClient } from "./clients.ts";
 import type { AuthsomeContext } from "./context.ts";
-import { findConnection, resolveConnectionName, saveConnection } from "./connections.ts";
+import { saveConnection } from "./connections.ts";
 import type { LoginResult, SecretCollector } from "./login_api_key.ts";
 import { auditedLogin } from "./login_audit.ts";
+import { findLoginTarget, type LoginTarget } from "./login_target.ts";
 import { oauthDeps } from "./refresh.ts";
 import { ensureConfig } from "./setup.ts";
 
@@ -34,6 +35,8 @@ const CALLBACK_TIMEOUT_MS = 5 * 60_000;
 export interface OAuthLoginOptions {
   connection?: string;
   force: boolean;
+  /** Where the login goes, if the caller already read it (saves a vault read). */
+  target?: LoginTarget;
   flow: OAuthFlow;
   scopes?: string[];
   baseUrl?: string;
@@ -67,9 +70,8 @@ export async function loginWithOAuth(
   ui: OAuthLoginUi,
 ): Promise<LoginResult> {
   const provider = definition.name;
-  const snapshot = await ctx.vault.read();
-  const name = await resolveConnectionName(snapshot, ctx.profile, provider, options.connection);
-  const existing = await findConnection(snapshot, ctx.profile, provider, name);
+  const { snapshot, name, existing } = options.target ??
+    await findLoginTarget(ctx, provider, options.connection);
   if (existing && existing.status === "connected" && !options.force) {
     return { status: "already_connected", provider, connection: name, recordStatus: "connected" };
   }

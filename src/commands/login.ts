@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { findConnection, resolveConnectionName } from "../auth/connections.ts";
+import { findLoginTarget } from "../auth/login_target.ts";
 import type { LoginResult } from "../auth/login_api_key.ts";
 import { InterruptedError, UsageError } from "../errors.ts";
 import type { OAuthFlow } from "../model/provider.ts";
@@ -28,9 +28,8 @@ export async function run(invocation: Invocation): Promise<number> {
   }
   const controller = new AbortController();
   const collector = terminalSecretCollector(platform, out, controller.signal);
-  const snapshot = await ctx.vault.read();
-  const name = await resolveConnectionName(snapshot, ctx.profile, definition.name, connection);
-  const existing = await findConnection(snapshot, ctx.profile, definition.name, name);
+  const target = await findLoginTarget(ctx, definition.name, connection);
+  const { name, existing } = target;
   if (existing?.status === "connected" && !force) {
     report(out, {
       status: "already_connected",
@@ -56,7 +55,7 @@ export async function run(invocation: Invocation): Promise<number> {
       ? platform.onInterrupt(() => controller.abort())
       : () => {};
     try {
-      result = await loginWithApiKey(ctx, definition, { connection, force }, collector);
+      result = await loginWithApiKey(ctx, definition, { connection, force, target }, collector);
     } finally {
       removeListener();
     }
@@ -72,6 +71,7 @@ export async function run(invocation: Invocation): Promise<number> {
       result = await loginWithOAuth(ctx, definition, {
         connection,
         force,
+        target,
         flow: flow as OAuthFlow,
         scopes: scopes === undefined ? undefined : scopes.split(/[\s,]+/).filter(Boolean),
         baseUrl: stringFlag(invocation, "base-url"),

@@ -250,11 +250,6 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
-/** Orders records canonically (by hash). */
-export function sortRecords(records: SealedRecord[]): SealedRecord[] {
-  return records.sort((x, y) => compareBytes(x.hash, y.hash));
-}
-
 /**
  * Decodes a whole file. Checks structure only; the MAC and the records are checked with the
  * key by the caller. Nothing is copied.
@@ -296,23 +291,99 @@ export function decodeVault(bytes: Uint8Array): DecodedVault {
   };
 }
 
+/** A change to one record of a file: a new sealed record for its hash, or null to delete it. */
+export interface RecordChange {
+  hash: Uint8Array;
+  record: SealedRecord | null;
+}
+
+function sealedSize(record: SealedRecord): number {
+  return RECORD_PREFIX_LENGTH + record.ciphertext.length;
+}
+
+function writeSealed(
+  out: Uint8Array,
+  view: DataView,
+  offset: number,
+  record: SealedRecord,
+): number {
+  out.set(record.hash, offset);
+  out.set(record.nonce, offset + RECORD_HASH_LENGTH);
+  view.setUint32(offset + RECORD_HASH_LENGTH + NONCE_LENGTH, record.ciphertext.length);
+  out.set(record.ciphertext, offset + RECORD_PREFIX_LENGTH);
+  return offset + sealedSize(record);
+}
+
+/** Where `hash` is, or would be inserted, among the records of `decoded` (binary search). */
+function positionOf(decoded: DecodedVault, hash: Uint8Array): { index: number; found: boolean } {
+  let low = 0;
+  let high = decoded.offsets.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    const order = compareHashAt(decoded.bytes, decoded.offsets[mid], hash);
+    if (order === 0) return { index: mid, found: true };
+    if (order < 0) low = mid + 1;
+    else high = mid;
+  }
+  return { index: low, found: false };
+}
+
 /**
- * Lays out a whole file from its parts, with a zero trailer for the caller to fill with the
- * MAC of everything before it. Records must already be sorted.
+ * Lays out the next generation of a file: the records of `base` (null for a new vault) with
+ * `changes` applied, in hash order, under the header `makeHeader` returns for the final record
+ * count; the trailer is left zero for the caller to fill with the MAC. Unchanged records are
+ * copied as byte ranges rather than decoded and re-encoded one by one, so a `login` on a vault of
+ * 10,000 connections costs a few copies, not 10,000 allocations and a sort.
  */
-export function encodeVault(headerBytes: Uint8Array, records: readonly SealedRecord[]): Uint8Array {
-  let size = HEADER_LENGTH + MAC_LENGTH;
-  for (const record of records) size += RECORD_PREFIX_LENGTH + record.ciphertext.length;
+export function encodeChangedVault(
+  base: DecodedVault | null,
+  changes: readonly RecordChange[],
+  makeHeader: (recordCount: number) => Uint8Array,
+): Uint8Array {
+  const ordered = [...changes].sort((x, y) => compareBytes(x.hash, y.hash));
+  for (let i = 1; i < ordered.length; i++) {
+    if (compareBytes(ordered[i - 1].hash, ordered[i].hash) === 0) {
+      throw new Error("two changes to the same record");
+    }
+  }
+  const baseCount = base ? base.offsets.length : 0;
+  const recordsEnd = base ? base.authenticated.length : HEADER_LENGTH;
+  const endOf = (index: number) => (index < baseCount ? base!.offsets[index] : recordsEnd);
+  const plan = ordered.map((change) => ({
+    change,
+    ...(base ? positionOf(base, change.hash) : { index: 0, found: false }),
+  }));
+  let count = baseCount;
+  let size = recordsEnd + MAC_LENGTH;
+  for (const { change, index, found } of plan) {
+    if (found) {
+      count--;
+      size -= endOf(index + 1) - base!.offsets[index];
+    }
+    if (change.record) {
+      count++;
+      size += sealedSize(change.record);
+    }
+  }
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
-  out.set(headerBytes, 0);
-  let offset = HEADER_LENGTH;
-  for (const record of records) {
-    out.set(record.hash, offset);
-    out.set(record.nonce, offset + RECORD_HASH_LENGTH);
-    view.setUint32(offset + RECORD_HASH_LENGTH + NONCE_LENGTH, record.ciphertext.length);
-    out.set(record.ciphertext, offset + RECORD_PREFIX_LENGTH);
-    offset += RECORD_PREFIX_LENGTH + record.ciphertext.length;
+  out.set(makeHeader(count), 0);
+  let written = HEADER_LENGTH;
+  let cursor = 0; // the next record of `base` not yet copied or dropped
+  for (const { change, index, found } of plan) {
+    if (base && index > cursor) {
+      const run = base.bytes.subarray(base.offsets[cursor], endOf(index));
+      out.set(run, written);
+      written += run.length;
+    }
+    cursor = found ? index + 1 : index;
+    if (change.record) written = writeSealed(out, view, written, change.record);
   }
+  if (base && cursor < baseCount) {
+    const run = base.bytes.subarray(base.offsets[cursor], recordsEnd);
+    out.set(run, written);
+    written += run.length;
+  }
+  if (written !== size - MAC_LENGTH) throw new Error("vault layout size mismatch");
   return out;
 }

@@ -30,15 +30,14 @@ import {
   type DecodedVault,
   decodeHeader,
   decodeVault,
+  encodeChangedVault,
   encodeHeader,
-  encodeVault,
   findRecord,
   MAC_LENGTH,
   NONCE_LENGTH,
   recordAt,
+  type RecordChange,
   recordCount,
-  type SealedRecord,
-  sortRecords,
   type VaultHeader,
 } from "./format.ts";
 import { assertPrivate, resolveKey, wrongKey } from "./key_source.ts";
@@ -75,6 +74,9 @@ function parseRecord(plaintext: Uint8Array, id: string | null): { id: string; da
   return { id: record.id, data: record.data as RecordData };
 }
 
+/** The decoded file behind each snapshot, for the writer (which copies unchanged records). */
+const decodedFiles = new WeakMap<VaultSnapshot, DecodedVault | null>();
+
 /** A consistent, decrypted-on-demand view of the vault file at one moment. */
 export class VaultSnapshot {
   readonly #keys: VaultKeys | null;
@@ -86,6 +88,7 @@ export class VaultSnapshot {
     this.#keys = keys;
     this.#decoded = decoded;
     this.header = decoded?.header ?? null;
+    decodedFiles.set(this, decoded);
   }
 
   /** Number of records. */
@@ -105,8 +108,9 @@ export class VaultSnapshot {
   /** Every record whose id starts with `prefix`. Decrypts the whole vault. */
   async list(prefix: string): Promise<Map<string, RecordData>> {
     const out = new Map<string, RecordData>();
-    const records = this.sealedRecords();
-    if (!this.#keys || records.length === 0) return out;
+    const decoded = this.#decoded;
+    if (!this.#keys || !decoded || recordCount(decoded) === 0) return out;
+    const records = Array.from({ length: recordCount(decoded) }, (_, i) => recordAt(decoded, i));
     const header = this.#decoded!.headerBytes;
     const opened = await Promise.all(records.map((r) => openRecord(this.#keys!, header, r)));
     for (const plaintext of opened) {
@@ -114,13 +118,6 @@ export class VaultSnapshot {
       if (id.startsWith(prefix)) out.set(id, data);
     }
     return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  }
-
-  /** The sealed records, for a writer that re-uses what it does not change. */
-  sealedRecords(): SealedRecord[] {
-    const decoded = this.#decoded;
-    if (!decoded) return [];
-    return Array.from({ length: recordCount(decoded) }, (_, i) => recordAt(decoded, i));
   }
 }
 
@@ -325,25 +322,22 @@ export class Vault {
     const keys = existingKeys ?? await this.#keysFor(null);
     const base: VaultHeader = snapshot.header ?? this.#newHeader!;
     const staticHeader = encodeHeader(base);
-    const byHash = new Map<string, SealedRecord>();
-    for (const record of snapshot.sealedRecords()) byHash.set(hex(record.hash), record);
+    const changes: RecordChange[] = [];
     for (const [id, data] of writes) {
       const hash = await recordHash(keys, id);
       if (data === null) {
-        byHash.delete(hex(hash));
+        changes.push({ hash, record: null });
         continue;
       }
       const plaintext = encoder.encode(JSON.stringify({ id, data }));
       const nonce = this.#platform.randomBytes(NONCE_LENGTH);
-      byHash.set(hex(hash), await sealRecord(keys, staticHeader, hash, plaintext, nonce));
+      changes.push({ hash, record: await sealRecord(keys, staticHeader, hash, plaintext, nonce) });
     }
-    const records = sortRecords([...byHash.values()]);
-    const headerBytes = encodeHeader({
-      ...base,
-      recordCount: records.length,
-      generation: base.generation + 1n,
-    });
-    const file = encodeVault(headerBytes, records);
+    const file = encodeChangedVault(
+      decodedFiles.get(snapshot) ?? null,
+      changes,
+      (recordCount) => encodeHeader({ ...base, recordCount, generation: base.generation + 1n }),
+    );
     file.set(
       await fileMac(keys, file.subarray(0, file.length - MAC_LENGTH)),
       file.length - MAC_LENGTH,

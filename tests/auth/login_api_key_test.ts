@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { loadConnection } from "../../src/auth/connections.ts";
 import { checkApiKey, loginWithApiKey, type SecretRequest } from "../../src/auth/login_api_key.ts";
+import { findLoginTarget } from "../../src/auth/login_target.ts";
 import { AuthenticationError } from "../../src/errors.ts";
 import { Secret } from "../../src/model/secret.ts";
 import { apiKeyProvider, definition, testContext } from "./_context.ts";
@@ -202,4 +203,43 @@ Deno.test("login is audited on success and on failure, without the key", async (
   assert.equal(success.timestamp, "2026-11-25T12:00:00.000Z");
   const text = await Deno.readTextFile(`${t.home}/audit.log`);
   assert.ok(!text.includes("acme_good1234") && !text.includes("acme_WRONG!!"));
+});
+
+Deno.test("login with the target the caller already read does not read the vault again before its write", async () => {
+  await using t = await testContext();
+  await loginWithApiKey(t.ctx, PLAIN, { force: false }, collector("k-first-1").collect);
+  const target = await findLoginTarget(t.ctx, "plain", undefined);
+  assert.equal(target.name, "default");
+  assert.equal(target.existing?.apiKey?.reveal(), "k-first-1");
+  const vault = t.ctx.vault;
+  const read = vault.read.bind(vault);
+  let reads = 0;
+  vault.read = () => {
+    reads++;
+    return read();
+  };
+  const result = await loginWithApiKey(
+    t.ctx,
+    PLAIN,
+    { force: true, target },
+    collector("k-second-2").collect,
+  );
+  assert.equal(result.status, "success");
+  assert.equal(reads, 1, "only the write's own read, under the lock");
+  assert.equal(await storedKey(t, "plain"), "k-second-2");
+});
+
+Deno.test("findLoginTarget follows the provider's default connection", async () => {
+  await using t = await testContext();
+  await loginWithApiKey(
+    t.ctx,
+    PLAIN,
+    { force: false, connection: "ci" },
+    collector("k-ci-9").collect,
+  );
+  const target = await findLoginTarget(t.ctx, "plain", undefined);
+  assert.equal(target.name, "ci", "the first connection of a provider becomes its default");
+  assert.equal(target.existing?.connectionName, "ci");
+  const other = await findLoginTarget(t.ctx, "plain", "other");
+  assert.deepEqual([other.name, other.existing], ["other", null]);
 });

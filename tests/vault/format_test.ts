@@ -4,8 +4,8 @@ import {
   checkKdfParameters,
   decodeHeader,
   decodeVault,
+  encodeChangedVault,
   encodeHeader,
-  encodeVault,
   findRecord,
   HEADER_LENGTH,
   Kdf,
@@ -16,9 +16,9 @@ import {
   recordAt,
   recordCount,
   type SealedRecord,
-  sortRecords,
   type VaultHeader,
 } from "../../src/vault/format.ts";
+import { encodeVault, sortRecords } from "./_reference_layout.ts";
 
 Deno.test.sanitizer?.({ ops: true, resources: true });
 
@@ -279,4 +279,62 @@ Deno.test("corruption errors carry the restore hint", () => {
     assert.match(error.hint ?? "", /cp vault\.enc\.bak vault\.enc/);
     return true;
   });
+});
+
+Deno.test("encodeChangedVault lays out exactly what re-encoding the merged record set gives", () => {
+  let seed = 11;
+  const next = (n: number) => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed % n;
+  };
+  const randomRecord = (): SealedRecord => {
+    const hash = Uint8Array.from({ length: 16 }, () => next(4)); // small alphabet: ties in the head
+    return {
+      hash,
+      nonce: new Uint8Array(12).fill(next(256)),
+      ciphertext: new Uint8Array(17 + next(30)).fill(next(256)),
+    };
+  };
+  const key = (hash: Uint8Array) => hash.join(",");
+  for (let round = 0; round < 300; round++) {
+    const existing = new Map<string, SealedRecord>();
+    for (let i = next(12); i > 0; i--) {
+      const r = randomRecord();
+      existing.set(key(r.hash), r);
+    }
+    const baseRecords = sortRecords([...existing.values()]);
+    const base = round % 7 === 0 && baseRecords.length === 0
+      ? null
+      : decodeVault(vaultFile(baseRecords));
+    const changes = new Map<string, { hash: Uint8Array; record: SealedRecord | null }>();
+    for (let i = next(5); i > 0; i--) {
+      // Replace or delete an existing record, or add or "delete" an absent one.
+      const pick = baseRecords.length > 0 && next(2) === 0
+        ? baseRecords[next(baseRecords.length)].hash
+        : randomRecord().hash;
+      const record = next(3) === 0 ? null : { ...randomRecord(), hash: pick };
+      changes.set(key(pick), { hash: pick, record });
+    }
+    const merged = new Map(existing);
+    for (const [k, change] of changes) {
+      if (change.record) merged.set(k, change.record);
+      else merged.delete(k);
+    }
+    const expected = vaultFile(sortRecords([...merged.values()]), { generation: 8n });
+    const actual = encodeChangedVault(
+      base,
+      [...changes.values()],
+      (recordCount) => encodeHeader(rawHeader({ recordCount, generation: 8n })),
+    );
+    assert.deepEqual(actual, expected, `round ${round}`);
+  }
+});
+
+Deno.test("encodeChangedVault starts a new vault from nothing", () => {
+  const file = encodeChangedVault(
+    null,
+    [{ hash: record(5).hash, record: record(5) }, { hash: record(2).hash, record: null }],
+    (recordCount) => encodeHeader(rawHeader({ recordCount })),
+  );
+  assert.deepEqual(file, vaultFile([record(5)]));
 });
