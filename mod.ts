@@ -54,6 +54,7 @@ export type {
   ApiKeyBlock,
   ApiKeyProviderDefinition,
   AuthType,
+  BasicAuthMode,
   ClientEnv,
   DeviceTokenRequest,
   ExportField,

@@ -1,6 +1,7 @@
 /**
  * The HTTP header a credential is sent in: `Authorization: Bearer <token>` for OAuth2, the
- * provider's header name and prefix for API keys.
+ * provider's header name and prefix for API keys, or HTTP Basic authentication (RFC 7617) with
+ * the key as user name or password when the provider says `basic_auth`.
  *
  * @module
  */
@@ -22,9 +23,14 @@ export function authHeader(definition: ProviderDefinition, connection: Connectio
   if (connection.authType === "api_key") {
     if (!connection.apiKey) throw missing(connection);
     const block = definition.api_key;
+    const key = connection.apiKey.reveal();
+    if (block?.basic_auth) {
+      const pair = block.basic_auth === "key_as_username" ? `${key}:` : `:${key}`;
+      const encoded = new TextEncoder().encode(pair).toBase64();
+      return { name: "Authorization", value: new Secret(`Basic ${encoded}`) };
+    }
     const name = block?.header_name ?? "Authorization";
     const prefix = block?.header_prefix ?? "Bearer";
-    const key = connection.apiKey.reveal();
     return { name, value: new Secret(prefix ? `${prefix} ${key}` : key) };
   }
   if (!connection.accessToken) throw missing(connection);

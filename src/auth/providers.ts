@@ -32,7 +32,10 @@ export async function registerProvider(
   }
   const registry = await ctx.providers();
   try {
-    const definition = await registry.register(ctx.platform, ctx.paths.home, raw, options);
+    const definition = await registry.register(ctx.platform, ctx.paths.home, raw, {
+      ...options,
+      origin: file,
+    });
     const overridesBundled = registry.isBundled(definition.name);
     await ctx.audit.append({
       event: "register",

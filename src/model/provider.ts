@@ -29,6 +29,15 @@ export const AUTH_TYPES: readonly AuthType[] = ["oauth2", "api_key"];
 export const FLOWS: readonly Flow[] = ["pkce", "device_code", "dcr_pkce", "api_key"];
 export const OAUTH_FLOWS: readonly OAuthFlow[] = ["pkce", "device_code", "dcr_pkce"];
 export const DEVICE_TOKEN_REQUESTS: readonly DeviceTokenRequest[] = ["oauth2_form", "json"];
+
+/**
+ * HTTP Basic authentication with the key (RFC 7617): `key_as_username` sends
+ * `Basic base64(key + ":")`, `key_as_password` sends `Basic base64(":" + key)`.
+ */
+export type BasicAuthMode = "key_as_username" | "key_as_password";
+
+/** Every {@linkcode BasicAuthMode}. */
+export const BASIC_AUTH_MODES: readonly BasicAuthMode[] = ["key_as_username", "key_as_password"];
 export const EXPORT_FIELDS: readonly ExportField[] = ["access_token", "refresh_token", "api_key"];
 
 /**
@@ -64,8 +73,10 @@ export interface OAuthBlock {
 export interface ApiKeyBlock {
   /** Default `Authorization`. */
   header_name: string;
-  /** Default `Bearer`; `""` sends the raw key. */
+  /** Default `Bearer`; `""` sends the raw key. `Basic` when `basic_auth` is set. */
   header_prefix: string;
+  /** Send the key with HTTP Basic authentication instead of after `header_prefix`; or null. */
+  basic_auth: BasicAuthMode | null;
   /** Environment variable `login` reads the key from, when set. */
   env_var: string | null;
   /** Full-match pattern a pasted key must satisfy (JavaScript RegExp syntax). */

@@ -11,6 +11,7 @@ import {
   type ApiKeyBlock,
   AUTH_TYPES,
   type AuthType,
+  BASIC_AUTH_MODES,
   type ClientEnv,
   DEVICE_TOKEN_REQUESTS,
   EXPORT_FIELDS,
@@ -127,9 +128,18 @@ function checkApiKey(top: Fields): ApiKeyBlock {
   if (!HEADER_NAME_PATTERN.test(header_name)) {
     block.fail("header_name", `"${header_name}" is not a valid HTTP header name`);
   }
-  const header_prefix = block.string("header_prefix") ?? "Bearer";
+  const basic_auth = block.obj.basic_auth === undefined || block.obj.basic_auth === null
+    ? null
+    : block.oneOf("basic_auth", BASIC_AUTH_MODES);
+  const header_prefix = block.string("header_prefix") ?? (basic_auth ? "Basic" : "Bearer");
   if (hasControlChars(header_prefix)) {
     block.fail("header_prefix", "must not contain control characters");
+  }
+  if (basic_auth && (header_name.toLowerCase() !== "authorization" || header_prefix !== "Basic")) {
+    block.fail(
+      "basic_auth",
+      'sends "Authorization: Basic ..."; leave header_name and header_prefix out',
+    );
   }
   const key_pattern = block.string("key_pattern");
   const problem = key_pattern === null ? null : regexError(key_pattern);
@@ -137,6 +147,7 @@ function checkApiKey(top: Fields): ApiKeyBlock {
   return {
     header_name,
     header_prefix,
+    basic_auth,
     env_var: block.envVar("env_var"),
     key_pattern,
     key_pattern_hint: block.string("key_pattern_hint"),

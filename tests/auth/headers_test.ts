@@ -41,6 +41,17 @@ Deno.test("API key: defaults are Authorization: Bearer <key>", () => {
   assert.equal(header.value.reveal(), "Bearer acme-key-123456");
 });
 
+Deno.test("API key: HTTP Basic with the key as user name or as password (RFC 7617)", () => {
+  const asUser = keyed({ basic_auth: "key_as_username" });
+  assert.equal(asUser.name, "Authorization");
+  // base64("acme-key-123456:") as curl -u acme-key-123456: sends it.
+  assert.equal(asUser.value.reveal(), `Basic ${btoa("acme-key-123456:")}`);
+  assert.equal(asUser.value.reveal(), "Basic YWNtZS1rZXktMTIzNDU2Og==");
+  const asPassword = keyed({ basic_auth: "key_as_password" });
+  assert.equal(asPassword.value.reveal(), `Basic ${btoa(":acme-key-123456")}`);
+  assert.equal(String(asPassword.value), "[redacted]");
+});
+
 Deno.test("OAuth2: Bearer, whatever the case of the stored token type", () => {
   for (const type of [null, "Bearer", "bearer", "BEARER"]) {
     const header = oauth(type);

@@ -34,12 +34,38 @@ Deno.test("schema: a minimal api_key definition gets Authorization: Bearer", () 
   assert.deepEqual(d.api_key, {
     header_name: "Authorization",
     header_prefix: "Bearer",
+    basic_auth: null,
     env_var: null,
     key_pattern: null,
     key_pattern_hint: null,
   });
   const raw = validateProvider(apiKey(), ORIGIN);
   assert.equal(raw.api_key?.header_prefix, "", "an empty prefix means the raw key");
+});
+
+Deno.test("schema: basic_auth sends the key with HTTP Basic and refuses a conflicting header", () => {
+  const d = validateProvider(
+    apiKey({}, { header_name: undefined, header_prefix: undefined, basic_auth: "key_as_password" }),
+    ORIGIN,
+  );
+  assert.equal(d.api_key?.basic_auth, "key_as_password");
+  assert.equal(d.api_key?.header_prefix, "Basic");
+  assert.throws(
+    () => validateProvider(apiKey({}, { basic_auth: "key_as_login" }), ORIGIN),
+    /api_key\.basic_auth: must be one of "key_as_username", "key_as_password", got "key_as_login"/,
+  );
+  assert.throws(
+    () =>
+      validateProvider(
+        apiKey({}, {
+          header_name: "X-Api-Key",
+          header_prefix: undefined,
+          basic_auth: "key_as_username",
+        }),
+        ORIGIN,
+      ),
+    /api_key\.basic_auth: sends "Authorization: Basic \.\.\."; leave header_name and header_prefix out/,
+  );
 });
 
 Deno.test("schema: unknown fields are kept in raw, which is a copy", () => {
