@@ -145,7 +145,7 @@ export class AuditLog {
     const count = Math.floor(n);
     if (!(count > 0)) return [];
     const entries: AuditEntry[] = [];
-    for (const line of await this.#linesFromEnd()) {
+    for await (const line of linesFromEnd(this.#platform, this.path)) {
       const entry = parseEntry(line);
       if (entry === null) continue;
       entries.push(entry);
@@ -157,12 +157,6 @@ export class AuditLog {
   /** The last `n` non-empty raw lines, oldest first. */
   async tailLines(n: number): Promise<string[]> {
     return await readLastLines(this.#platform, this.path, n);
-  }
-
-  /** Non-empty lines, newest first. */
-  async #linesFromEnd(): Promise<Iterable<string>> {
-    const data = await this.#platform.fs.readFile(this.path);
-    return data === null ? [] : linesFromEnd(data);
   }
 }
 
@@ -177,19 +171,43 @@ function parseEntry(line: string): AuditEntry | null {
   }
 }
 
+/** How much of a log is read per step when walking it backwards. */
+const TAIL_CHUNK = 64 * 1024;
+
 /**
- * Walks the bytes backwards and decodes one line at a time, so reading the last few entries
- * decodes only those, not the whole log. (The platform offers no ranged read, so the file
- * itself is still read whole; add one to `FileSystem` if audit logs grow large.) Splitting on
- * the byte 0x0a is safe in UTF-8, where it never occurs inside a multi-byte character.
+ * The non-empty lines of a file, newest first, read backwards in 64 KiB slices: the audit log
+ * only grows (every `get` that reveals a secret adds a line), and `log -n 50` must not read all
+ * of it. The slices come from one open file, so a log rotated meanwhile is still read whole and
+ * once. Splitting on the byte 0x0a before decoding is safe in UTF-8, where that byte never occurs
+ * inside a multi-byte character, so a character cut by a slice boundary is rejoined intact.
  */
-function* linesFromEnd(data: Uint8Array): Generator<string> {
-  let end = data.length;
-  while (end > 0) {
-    const newline = data.lastIndexOf(NEWLINE, end - 1);
-    const line = decoder.decode(data.subarray(newline + 1, end)).trim();
-    if (line.length > 0) yield line;
-    end = newline === -1 ? 0 : newline;
+async function* linesFromEnd(platform: Platform, path: string): AsyncGenerator<string> {
+  const file = await platform.fs.openRead(path);
+  if (file === null) return;
+  try {
+    let end = file.size;
+    // The start of the oldest line seen so far, which may continue in the previous slice.
+    let carry = new Uint8Array(0);
+    while (end > 0) {
+      const start = Math.max(0, end - TAIL_CHUNK);
+      const slice = await file.read(start, end);
+      const data = new Uint8Array(slice.length + carry.length);
+      data.set(slice, 0);
+      data.set(carry, slice.length);
+      let stop = data.length;
+      for (let newline = data.lastIndexOf(NEWLINE, stop - 1); newline !== -1;) {
+        const line = decoder.decode(data.subarray(newline + 1, stop)).trim();
+        if (line.length > 0) yield line;
+        stop = newline;
+        newline = stop > 0 ? data.lastIndexOf(NEWLINE, stop - 1) : -1;
+      }
+      carry = data.slice(0, stop);
+      end = start;
+    }
+    const first = decoder.decode(carry).trim();
+    if (first.length > 0) yield first;
+  } finally {
+    file.close();
   }
 }
 
@@ -201,10 +219,8 @@ export async function readLastLines(
 ): Promise<string[]> {
   const count = Math.floor(n);
   if (!(count > 0)) return [];
-  const data = await platform.fs.readFile(path);
-  if (data === null) return [];
   const lines: string[] = [];
-  for (const line of linesFromEnd(data)) {
+  for await (const line of linesFromEnd(platform, path)) {
     lines.push(line);
     if (lines.length === count) break;
   }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { FileInfo, FileSystem, HeldLock } from "./types.ts";
+import type { FileInfo, FileSystem, HeldLock, PositionalFile } from "./types.ts";
 
 function isNotFound(error: unknown): boolean {
   return error instanceof Deno.errors.NotFound;
@@ -142,6 +142,39 @@ export const denoFileSystem: FileSystem = {
       if (!isNotFound(error)) throw error;
     }
     return names.sort();
+  },
+
+  openRead(path): Promise<PositionalFile | null> {
+    let file: Deno.FsFile;
+    try {
+      file = Deno.openSync(path, { read: true });
+    } catch (error) {
+      if (isNotFound(error)) return Promise.resolve(null);
+      return Promise.reject(error);
+    }
+    try {
+      const size = file.statSync().size;
+      return Promise.resolve({
+        size,
+        read(start, end) {
+          const buffer = new Uint8Array(Math.max(0, end - start));
+          file.seekSync(start, Deno.SeekMode.Start);
+          let filled = 0;
+          while (filled < buffer.length) {
+            const n = file.readSync(buffer.subarray(filled));
+            if (n === null || n === 0) break;
+            filled += n;
+          }
+          return Promise.resolve(buffer.subarray(0, filled));
+        },
+        close() {
+          file.close();
+        },
+      });
+    } catch (error) {
+      file.close();
+      return Promise.reject(error);
+    }
   },
 
   async lock(path, timeoutMs): Promise<HeldLock | null> {

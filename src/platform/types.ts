@@ -51,6 +51,20 @@ export interface FileSystem {
    * `timeoutMs` passes. Resolves `null` on timeout. The kernel drops it if the process dies.
    */
   lock(path: string, timeoutMs: number): Promise<HeldLock | null>;
+  /**
+   * Opens a file for reads at any offset, or resolves null if it does not exist. Reads go
+   * through the one open file, so they see the same file even if the path is renamed meanwhile.
+   */
+  openRead(path: string): Promise<PositionalFile | null>;
+}
+
+/** A file opened by {@linkcode FileSystem.openRead}. Close it when done. */
+export interface PositionalFile {
+  /** The size when it was opened. */
+  readonly size: number;
+  /** Bytes `start` (inclusive) to `end` (exclusive); fewer if the file has shrunk. */
+  read(start: number, end: number): Promise<Uint8Array>;
+  close(): void;
 }
 
 /** Wall-clock time and waiting. */

@@ -257,3 +257,66 @@ Deno.test({
     });
   },
 });
+
+/** A platform whose positional reads are counted, to see how much of a file was read. */
+function countingPlatform(): Platform & { bytesRead(): number } {
+  const real = denoPlatform();
+  let total = 0;
+  return {
+    ...real,
+    fs: {
+      ...real.fs,
+      async openRead(path) {
+        const file = await real.fs.openRead(path);
+        if (file === null) return null;
+        return {
+          size: file.size,
+          async read(start, end) {
+            const bytes = await file.read(start, end);
+            total += bytes.length;
+            return bytes;
+          },
+          close: () => file.close(),
+        };
+      },
+    },
+    bytesRead: () => total,
+  };
+}
+
+Deno.test("tail and readLastLines read a large log from its end, across slice boundaries", async () => {
+  await withHome(async (home) => {
+    // ~1.3 MB of lines of uneven length, with multi-byte characters that slice boundaries
+    // (every 64 KiB) are bound to cut through, and blank and unparsable lines in between.
+    const lines: string[] = [];
+    for (let i = 0; i < 12_000; i++) {
+      if (i % 997 === 0) lines.push("");
+      else if (i % 1009 === 0) lines.push("not json {");
+      else {
+        lines.push(JSON.stringify({
+          timestamp: `t${i}`,
+          event: "get",
+          provider: "émoji-€-" + "x".repeat(i % 170),
+          status: "success",
+          n: i,
+        }));
+      }
+    }
+    const path = `${home}/audit.log`;
+    await Deno.writeTextFile(path, lines.join("\n") + "\n", { mode: 0o600 });
+    const nonBlank = lines.filter((line) => line.trim().length > 0);
+    const parsed = nonBlank.filter((line) => !line.startsWith("not json"));
+    for (const n of [1, 50, 700, 3000]) {
+      const platform = countingPlatform();
+      const entries = await new AuditLog(platform, home).tail(n);
+      assert.deepEqual(entries, parsed.slice(-n).map((line) => JSON.parse(line)), `tail(${n})`);
+      assert.deepEqual(await readLastLines(platform, path, n), nonBlank.slice(-n));
+    }
+    const small = countingPlatform();
+    await new AuditLog(small, home).tail(50);
+    const size = Deno.statSync(path).size;
+    assert.ok(small.bytesRead() <= 2 * 64 * 1024, `read ${small.bytesRead()} of ${size} bytes`);
+    // Asking for more than there is returns everything, once.
+    assert.deepEqual(await readLastLines(denoPlatform(), path, 1e9), nonBlank);
+  });
+});

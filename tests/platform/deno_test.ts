@@ -231,3 +231,24 @@ Deno.test("lock: a lock held by another process blocks us until that process exi
     }
   });
 });
+
+Deno.test("openRead: ranges of one open file, a missing file is null, reads past the end are short", async () => {
+  await withDir(async (dir) => {
+    assert.equal(await fs.openRead(`${dir}/missing`), null);
+    const path = `${dir}/log`;
+    await Deno.writeFile(path, encoder.encode("0123456789"));
+    const file = (await fs.openRead(path))!;
+    try {
+      assert.equal(file.size, 10);
+      assert.equal(decoder.decode(await file.read(3, 7)), "3456");
+      assert.equal(decoder.decode(await file.read(8, 20)), "89");
+      assert.equal((await file.read(5, 5)).length, 0);
+      // Replacing the path does not change what the open file reads.
+      await Deno.writeFile(`${path}.new`, encoder.encode("abcdefghij"));
+      await Deno.rename(`${path}.new`, path);
+      assert.equal(decoder.decode(await file.read(0, 4)), "0123");
+    } finally {
+      file.close();
+    }
+  });
+});
