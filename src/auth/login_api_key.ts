@@ -44,20 +44,25 @@ function article(word: string): string {
   return /^[aeiou]/i.test(word) ? "an" : "a";
 }
 
-/** Checks a collected key; returns the trimmed key. */
-export function checkApiKey(definition: ProviderDefinition, key: Secret): Secret {
+/**
+ * Checks a collected key; returns the trimmed key. `retry` is the command that tries again, for
+ * the hint of a refused key (by default a plain `authsome login <provider>`).
+ */
+export function checkApiKey(
+  definition: ProviderDefinition,
+  key: Secret,
+  retry = `authsome login ${definition.name}`,
+): Secret {
   const trimmed = key.reveal().trim();
   if (trimmed.length === 0) {
-    throw new AuthenticationError("API key cannot be empty", {
-      hint: `authsome login ${definition.name}`,
-    });
+    throw new AuthenticationError("API key cannot be empty", { hint: retry });
   }
   // A newline would let `export` inject a variable of its own; no real key has one.
   // deno-lint-ignore no-control-regex -- control characters are exactly what is refused here
   if (/[\u0000-\u001f\u007f]/.test(trimmed)) {
     throw new AuthenticationError(
       "the API key contains control characters (a line break or escape); paste only the key",
-      { hint: `authsome login ${definition.name} --force` },
+      { hint: retry },
     );
   }
   const pattern = definition.api_key?.key_pattern;
@@ -68,10 +73,16 @@ export function checkApiKey(definition: ProviderDefinition, key: Secret): Secret
         article(definition.display_name)
       } ${definition.display_name} key` +
         (hint ? `: ${hint}` : ` (expected pattern ${pattern})`),
-      { hint: `authsome login ${definition.name} --force` },
+      { hint: retry },
     );
   }
   return new Secret(trimmed);
+}
+
+/** The `login` command that tries this login again, flags included. */
+function retryCommand(provider: string, name: string, profile: string, replacing: boolean) {
+  return `authsome login ${provider}` + (name === "default" ? "" : ` --connection ${name}`) +
+    (profile === "default" ? "" : ` --profile ${profile}`) + (replacing ? " --force" : "");
 }
 
 /** Runs an API-key login. */
@@ -98,6 +109,7 @@ export async function loginWithApiKey(
         hint: definition.api_key?.key_pattern_hint ?? undefined,
         docs: definition.docs ?? undefined,
       }),
+      retryCommand(provider, name, ctx.profile, existing !== null),
     );
     const connection = newApiKeyConnection(
       { profile: ctx.profile, provider, connectionName: name, apiKey: key },

@@ -110,7 +110,7 @@ Deno.test("key_pattern must match the whole key; the provider's hint is shown", 
           "the API key does not look like an Acme key: " +
             "Acme keys look like acme_ followed by 8 lowercase letters or digits",
         );
-        assert.equal(error.hint, "authsome login acme --force");
+        assert.equal(error.hint, "authsome login acme", "nothing to replace: no --force");
         assert.ok(!error.message.includes(bad.trim()), "the refused key is not echoed");
         return true;
       },
@@ -242,4 +242,22 @@ Deno.test("findLoginTarget follows the provider's default connection", async () 
   assert.equal(target.existing?.connectionName, "ci");
   const other = await findLoginTarget(t.ctx, "plain", "other");
   assert.deepEqual([other.name, other.existing], ["other", null]);
+});
+
+Deno.test("a refused key's hint repeats the login it was for: connection, profile, --force", async () => {
+  await using t = await testContext({ profile: "work" });
+  await loginWithApiKey(
+    t.ctx,
+    ACME,
+    { force: false, connection: "ci" },
+    collector("acme_abcd1234").collect,
+  );
+  await assert.rejects(
+    loginWithApiKey(t.ctx, ACME, { force: true, connection: "ci" }, collector("nope").collect),
+    (error) => {
+      assert.ok(error instanceof AuthenticationError);
+      assert.equal(error.hint, "authsome login acme --connection ci --profile work --force");
+      return true;
+    },
+  );
 });
