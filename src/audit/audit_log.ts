@@ -185,26 +185,35 @@ async function* linesFromEnd(platform: Platform, path: string): AsyncGenerator<s
   const file = await platform.fs.openRead(path);
   if (file === null) return;
   try {
-    let end = file.size;
-    // The start of the oldest line seen so far, which may continue in the previous slice.
-    let carry = new Uint8Array(0);
-    while (end > 0) {
+    // The pieces, oldest first, of the line that the slices read so far start in the middle
+    // of. They are joined once its beginning is found, so a long line costs one copy, not one
+    // per slice.
+    let pending: Uint8Array[] = [];
+    const line = (head: Uint8Array) => {
+      const pieces = [head, ...pending];
+      pending = [];
+      const bytes = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
+      let at = 0;
+      for (const piece of pieces) {
+        bytes.set(piece, at);
+        at += piece.length;
+      }
+      return decoder.decode(bytes).trim();
+    };
+    for (let end = file.size; end > 0;) {
       const start = Math.max(0, end - TAIL_CHUNK);
       const slice = await file.read(start, end);
-      const data = new Uint8Array(slice.length + carry.length);
-      data.set(slice, 0);
-      data.set(carry, slice.length);
-      let stop = data.length;
-      for (let newline = data.lastIndexOf(NEWLINE, stop - 1); newline !== -1;) {
-        const line = decoder.decode(data.subarray(newline + 1, stop)).trim();
-        if (line.length > 0) yield line;
+      let stop = slice.length;
+      for (let newline = slice.lastIndexOf(NEWLINE, stop - 1); newline !== -1;) {
+        const text = line(slice.subarray(newline + 1, stop));
+        if (text.length > 0) yield text;
         stop = newline;
-        newline = stop > 0 ? data.lastIndexOf(NEWLINE, stop - 1) : -1;
+        newline = stop > 0 ? slice.lastIndexOf(NEWLINE, stop - 1) : -1;
       }
-      carry = data.slice(0, stop);
+      if (stop > 0) pending.unshift(slice.slice(0, stop));
       end = start;
     }
-    const first = decoder.decode(carry).trim();
+    const first = line(new Uint8Array(0));
     if (first.length > 0) yield first;
   } finally {
     file.close();

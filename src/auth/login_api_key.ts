@@ -79,10 +79,22 @@ export function checkApiKey(
   return new Secret(trimmed);
 }
 
-/** The `login` command that tries this login again, flags included. */
-function retryCommand(provider: string, name: string, profile: string, replacing: boolean) {
-  return `authsome login ${provider}` + (name === "default" ? "" : ` --connection ${name}`) +
-    (profile === "default" ? "" : ` --profile ${profile}`) + (replacing ? " --force" : "");
+/**
+ * The `login` command that tries this login again: `--connection` when the caller named one,
+ * `--profile` unless the profile is the default one and no `AUTHSOME_PROFILE` could pick another,
+ * and `--force` when the login replaces a stored connection.
+ */
+function retryCommand(
+  ctx: AuthsomeContext,
+  provider: string,
+  connection: string | undefined,
+  replacing: boolean,
+): string {
+  const envProfile = ctx.platform.env("AUTHSOME_PROFILE");
+  const profileFlag = ctx.profile !== "default" || (envProfile && envProfile !== ctx.profile);
+  return `authsome login ${provider}` +
+    (connection === undefined ? "" : ` --connection ${connection}`) +
+    (profileFlag ? ` --profile ${ctx.profile}` : "") + (replacing ? " --force" : "");
 }
 
 /** Runs an API-key login. */
@@ -109,7 +121,7 @@ export async function loginWithApiKey(
         hint: definition.api_key?.key_pattern_hint ?? undefined,
         docs: definition.docs ?? undefined,
       }),
-      retryCommand(provider, name, ctx.profile, existing !== null),
+      retryCommand(ctx, provider, options.connection, existing?.status === "connected"),
     );
     const connection = newApiKeyConnection(
       { profile: ctx.profile, provider, connectionName: name, apiKey: key },

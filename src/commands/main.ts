@@ -31,6 +31,15 @@ export async function main(argv: string[], platform: Platform): Promise<number> 
     quiet: false,
     color: colorAllowed && !argv.includes("--no-color"),
   });
+  // Keys are decoded with Uint8Array.fromBase64 (Deno 2.5, V8 14): on an older Deno every key
+  // would otherwise read as damaged.
+  if (typeof Uint8Array.fromBase64 !== "function") {
+    return out.error(
+      new AuthsomeError("authsome needs Deno 2.5 or newer", {
+        hint: "deno upgrade (or use node_modules/deno/deno from npm ci)",
+      }),
+    );
+  }
   let parsed: ParsedCommandLine;
   try {
     parsed = parseCommandLine(argv, COMMANDS);

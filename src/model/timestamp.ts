@@ -16,7 +16,9 @@ function pad(value: number, width: number): string {
 }
 
 /** `YYYY-MM-DDTHH:MM:SS.mmmZ`, exactly as `Date.prototype.toISOString`. */
-export function isoTimestamp(ms: number): string {
+export function isoTimestamp(time: number): string {
+  // Date keeps whole milliseconds, truncating toward zero (TimeClip).
+  const ms = Math.trunc(time);
   const days = Math.floor(ms / DAY_MS);
   // Civil date from a day count (H. Hinnant, "chrono-compatible low-level date algorithms").
   const z = days + 719_468;
@@ -32,7 +34,7 @@ export function isoTimestamp(ms: number): string {
   const day = dayOfYear - Math.floor((153 * shiftedMonth + 2) / 5) + 1;
   const month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9;
   const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
-  if (!Number.isFinite(ms) || year < 0 || year > 9999) return new Date(ms).toISOString();
+  if (!Number.isFinite(ms) || year < 0 || year > 9999) return new Date(time).toISOString();
   let rest = ms - days * DAY_MS;
   const millis = rest % 1000;
   rest = (rest - millis) / 1000;

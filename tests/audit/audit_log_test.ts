@@ -320,3 +320,16 @@ Deno.test("tail and readLastLines read a large log from its end, across slice bo
     assert.deepEqual(await readLastLines(denoPlatform(), path, 1e9), nonBlank);
   });
 });
+
+Deno.test("readLastLines joins a line that spans many slices, with or without a final newline", async () => {
+  await withHome(async (home) => {
+    const path = `${home}/log`;
+    const long = "é".repeat(150_000) + "x"; // 300 KB in UTF-8: five slices, characters cut apart
+    for (const text of [`first\n${long}`, `first\n${long}\n`, long]) {
+      await Deno.writeTextFile(path, text);
+      const expected = text.split("\n").filter((line) => line.length > 0);
+      assert.deepEqual(await readLastLines(denoPlatform(), path, 5), expected);
+      assert.deepEqual(await readLastLines(denoPlatform(), path, 1), [long]);
+    }
+  });
+});

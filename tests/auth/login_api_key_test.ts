@@ -261,3 +261,40 @@ Deno.test("a refused key's hint repeats the login it was for: connection, profil
     },
   );
 });
+
+Deno.test("the refused key's hint keeps an explicit --connection default even when another connection is the default", async () => {
+  await using t = await testContext();
+  await loginWithApiKey(
+    t.ctx,
+    ACME,
+    { force: false, connection: "ci" },
+    collector("acme_abcd1234").collect,
+  );
+  await loginWithApiKey(
+    t.ctx,
+    ACME,
+    { force: false, connection: "default" },
+    collector("acme_efgh5678").collect,
+  );
+  await assert.rejects(
+    loginWithApiKey(t.ctx, ACME, { force: true, connection: "default" }, collector("bad").collect),
+    (error) => {
+      assert.ok(error instanceof AuthenticationError);
+      // Without --connection the retry would replace "ci", the provider's default.
+      assert.equal(error.hint, "authsome login acme --connection default --force");
+      return true;
+    },
+  );
+});
+
+Deno.test("the refused key's hint names the profile when AUTHSOME_PROFILE would pick another", async () => {
+  await using t = await testContext({ profile: "default", env: { AUTHSOME_PROFILE: "work" } });
+  await assert.rejects(
+    loginWithApiKey(t.ctx, ACME, { force: false }, collector("bad").collect),
+    (error) => {
+      assert.ok(error instanceof AuthenticationError);
+      assert.equal(error.hint, "authsome login acme --profile default");
+      return true;
+    },
+  );
+});

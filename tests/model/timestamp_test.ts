@@ -37,6 +37,12 @@ Deno.test("isoTimestamp falls back to Date outside years 0000-9999 and for inval
   assert.throws(() => isoTimestamp(Number.NaN), RangeError);
 });
 
+Deno.test("isoTimestamp truncates fractional milliseconds as Date does", () => {
+  for (const ms of [1.5, 1_700_000_000_000.999, -1.5, 86_399_999.9]) {
+    assert.equal(isoTimestamp(ms), new Date(ms).toISOString(), `${ms}`);
+  }
+});
+
 Deno.test("rfc3339 drops the milliseconds", () => {
   assert.equal(rfc3339(Date.UTC(2026, 10, 26, 1, 2, 3, 456)), "2026-11-26T01:02:03Z");
 });
