@@ -86,9 +86,13 @@ export async function sendRequest(
       signal: controller.signal,
       redirect: request.followRedirects ? "follow" : "manual",
     });
-    const text = await response.text();
+    const text = await readCapped(response, MAX_RESPONSE_BYTES);
+    if (text === null) {
+      throw new EndpointUnreachableError(`response over ${MAX_RESPONSE_BYTES / 1024} KiB`);
+    }
     return { status: response.status, contentType: response.headers.get("content-type"), text };
   } catch (error) {
+    if (error instanceof EndpointUnreachableError) throw error;
     if (deps.signal?.aborted) throw new InterruptedError(INTERRUPTED_MESSAGE, { cause: error });
     if (timedOut) throw new EndpointUnreachableError("connection timed out", { cause: error });
     throw new EndpointUnreachableError(networkReason(error, host), { cause: error });
@@ -96,6 +100,38 @@ export async function sendRequest(
     clearTimeout(timer);
     deps.signal?.removeEventListener("abort", onAbort);
   }
+}
+
+/**
+ * OAuth endpoints answer with a few kilobytes. A larger body is refused rather than buffered: a
+ * broken or hostile server must not fill memory, nor get a token into the vault that is too
+ * large to store.
+ */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/** The body as text, or null once it passes `max` bytes (the rest is not read). */
+async function readCapped(response: Response, max: number): Promise<string | null> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > max) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return new TextDecoder().decode(bytes);
 }
 
 /** The text of an error and of its causes, for classification. */

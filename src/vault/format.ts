@@ -42,7 +42,7 @@
  *
  * @module
  */
-import { VaultCorruptError, VaultVersionError } from "../errors.ts";
+import { VaultCorruptError, VaultError, VaultVersionError } from "../errors.ts";
 
 export const MAGIC = new TextEncoder().encode("AUTHSOME");
 export const FORMAT_VERSION = 1;
@@ -340,6 +340,15 @@ export function encodeChangedVault(
   changes: readonly RecordChange[],
   makeHeader: (recordCount: number) => Uint8Array,
 ): Uint8Array {
+  for (const { record } of changes) {
+    // The reader refuses these lengths, so writing one would lock the user out of the vault.
+    if (record && record.ciphertext.length > MAX_RECORD_CIPHERTEXT) {
+      throw new VaultError(
+        `a record of ${record.ciphertext.length} bytes is over the vault's limit of ` +
+          `${MAX_RECORD_CIPHERTEXT} bytes; nothing was written`,
+      );
+    }
+  }
   const ordered = [...changes].sort((x, y) => compareBytes(x.hash, y.hash));
   for (let i = 1; i < ordered.length; i++) {
     if (compareBytes(ordered[i - 1].hash, ordered[i].hash) === 0) {
@@ -364,6 +373,9 @@ export function encodeChangedVault(
       count++;
       size += sealedSize(change.record);
     }
+  }
+  if (count > MAX_RECORDS) {
+    throw new VaultError(`the vault would hold ${count} records, over its limit of ${MAX_RECORDS}`);
   }
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);

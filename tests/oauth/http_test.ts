@@ -2,11 +2,16 @@ import assert from "node:assert/strict";
 import { Secret } from "../../src/model/secret.ts";
 import {
   effectiveAuthMethod,
+  type EndpointRequest,
   formEncode,
+  MAX_RESPONSE_BYTES,
   networkReason,
   nonSecretFields,
   redactedFields,
+  sendRequest,
 } from "../../src/oauth/http.ts";
+import { EndpointUnreachableError } from "../../src/oauth/types.ts";
+import { testDeps } from "./_helpers.ts";
 
 Deno.test.sanitizer?.({ ops: true, resources: true });
 
@@ -121,4 +126,40 @@ Deno.test("nonSecretFields drops secret-named keys at every depth", () => {
     }),
     { token_type: "bearer", nested: { name: "n", list: [{ id: 1 }] }, expires_in: 5 },
   );
+});
+
+Deno.test("sendRequest reads a body up to 1 MiB and refuses a larger one without reading it all", async () => {
+  let served = 0;
+  const fetchOf = (size: number) => (_input: string | URL | Request, init?: RequestInit) => {
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= size) return controller.close();
+        const chunk = new Uint8Array(Math.min(64 * 1024, size - sent)).fill(0x61);
+        sent += chunk.length;
+        served = sent;
+        controller.enqueue(chunk);
+      },
+    });
+    assert.ok(init?.signal);
+    return Promise.resolve(new Response(body, { headers: { "content-type": "text/plain" } }));
+  };
+  const request: EndpointRequest = {
+    url: "https://as.example/token",
+    method: "POST",
+    headers: new Headers(),
+    timeoutMs: 5000,
+    followRedirects: false,
+  };
+  const ok = await sendRequest({ ...testDeps(), fetch: fetchOf(MAX_RESPONSE_BYTES) }, request);
+  assert.equal(ok.text.length, MAX_RESPONSE_BYTES);
+  await assert.rejects(
+    sendRequest({ ...testDeps(), fetch: fetchOf(50 * MAX_RESPONSE_BYTES) }, request),
+    (error) => {
+      assert.ok(error instanceof EndpointUnreachableError, String(error));
+      assert.equal(error.message, "response over 1024 KiB");
+      return true;
+    },
+  );
+  assert.ok(served < 2 * MAX_RESPONSE_BYTES, `stopped reading after ${served} bytes`);
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { VaultCorruptError, VaultVersionError } from "../../src/errors.ts";
+import { VaultCorruptError, VaultError, VaultVersionError } from "../../src/errors.ts";
 import {
   checkKdfParameters,
   decodeHeader,
@@ -11,6 +11,7 @@ import {
   Kdf,
   KeySource,
   MAC_LENGTH,
+  MAX_RECORD_CIPHERTEXT,
   MAX_RECORDS,
   RECORD_PREFIX_LENGTH,
   recordAt,
@@ -337,4 +338,32 @@ Deno.test("encodeChangedVault starts a new vault from nothing", () => {
     (recordCount) => encodeHeader(rawHeader({ recordCount })),
   );
   assert.deepEqual(file, vaultFile([record(5)]));
+});
+
+Deno.test("encodeChangedVault refuses a record the reader would refuse, instead of writing it", () => {
+  const huge: SealedRecord = {
+    hash: record(1).hash,
+    nonce: new Uint8Array(12),
+    ciphertext: new Uint8Array(MAX_RECORD_CIPHERTEXT + 1),
+  };
+  assert.throws(
+    () =>
+      encodeChangedVault(
+        null,
+        [{ hash: huge.hash, record: huge }],
+        (n) => encodeHeader(rawHeader({ recordCount: n })),
+      ),
+    (error: unknown) => {
+      assert.ok(error instanceof VaultError);
+      assert.match(error.message, /over the vault's limit of 16777216 bytes; nothing was written/);
+      return true;
+    },
+  );
+  const largest: SealedRecord = { ...huge, ciphertext: new Uint8Array(MAX_RECORD_CIPHERTEXT) };
+  const file = encodeChangedVault(
+    null,
+    [{ hash: largest.hash, record: largest }],
+    (n) => encodeHeader(rawHeader({ recordCount: n })),
+  );
+  assert.equal(recordCount(decodeVault(file)), 1, "the largest allowed record reads back");
 });
