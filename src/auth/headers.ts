@@ -1,7 +1,8 @@
 /**
- * The HTTP header a credential is sent in: `Authorization: Bearer <token>` for OAuth2, the
- * provider's header name and prefix for API keys, or HTTP Basic authentication (RFC 7617) with
- * the key as user name or password when the provider says `basic_auth`.
+ * The HTTP header a credential is sent in. OAuth2: `Authorization: Bearer <token>`, or the
+ * provider's fixed `oauth.header_prefix` (`""` sends the raw token). API keys: the provider's
+ * header name and prefix, or HTTP Basic authentication (RFC 7617) with the key as user name or
+ * password when the provider says `basic_auth`.
  *
  * @module
  */
@@ -34,10 +35,15 @@ export function authHeader(definition: ProviderDefinition, connection: Connectio
     return { name, value: new Secret(prefix ? `${prefix} ${key}` : key) };
   }
   if (!connection.accessToken) throw missing(connection);
+  const token = connection.accessToken.reveal();
+  const fixed = definition.oauth?.header_prefix ?? null;
+  if (fixed !== null) {
+    return { name: "Authorization", value: new Secret(fixed ? `${fixed} ${token}` : token) };
+  }
   const type = connection.tokenType && connection.tokenType.toLowerCase() !== "bearer"
     ? connection.tokenType
     : "Bearer";
-  return { name: "Authorization", value: new Secret(`${type} ${connection.accessToken.reveal()}`) };
+  return { name: "Authorization", value: new Secret(`${type} ${token}`) };
 }
 
 function missing(connection: Connection): CredentialMissingError {

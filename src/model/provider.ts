@@ -67,6 +67,11 @@ export interface OAuthBlock {
   supports_dcr: boolean;
   /** Default: `oauth2_form`. */
   device_token_request: DeviceTokenRequest;
+  /**
+   * What precedes the access token in `Authorization`; `""` sends the raw token. Null (the
+   * default): `Bearer`, or the `token_type` the server named when it is not `bearer`.
+   */
+  header_prefix: string | null;
 }
 
 /** The `api_key` block. */

@@ -118,7 +118,15 @@ function checkOAuth(top: Fields, flow: OAuthFlow): OAuthBlock {
       DEVICE_TOKEN_REQUESTS,
       "oauth2_form",
     ),
+    header_prefix: checkHeaderPrefix(block, block.string("header_prefix")),
   };
+}
+
+function checkHeaderPrefix<T extends string | null>(block: Fields, prefix: T): T {
+  if (prefix !== null && hasControlChars(prefix)) {
+    block.fail("header_prefix", "must not contain control characters");
+  }
+  return prefix;
 }
 
 function checkApiKey(top: Fields): ApiKeyBlock {
@@ -131,10 +139,10 @@ function checkApiKey(top: Fields): ApiKeyBlock {
   const basic_auth = block.obj.basic_auth === undefined || block.obj.basic_auth === null
     ? null
     : block.oneOf("basic_auth", BASIC_AUTH_MODES);
-  const header_prefix = block.string("header_prefix") ?? (basic_auth ? "Basic" : "Bearer");
-  if (hasControlChars(header_prefix)) {
-    block.fail("header_prefix", "must not contain control characters");
-  }
+  const header_prefix = checkHeaderPrefix(
+    block,
+    block.string("header_prefix") ?? (basic_auth ? "Basic" : "Bearer"),
+  );
   if (basic_auth && (header_name.toLowerCase() !== "authorization" || header_prefix !== "Basic")) {
     block.fail(
       "basic_auth",

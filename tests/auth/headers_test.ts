@@ -65,6 +65,21 @@ Deno.test("OAuth2: a non-bearer token type is sent as the server named it", () =
   assert.equal(oauth("DPoP").value.reveal(), "DPoP hub-access-token-1");
 });
 
+Deno.test("OAuth2: a provider's fixed header_prefix wins over the token type; empty sends the raw token", () => {
+  const conn = connection({
+    provider: "hub",
+    authType: "oauth2",
+    accessToken: new Secret("pos_token_1"),
+    tokenType: "Bearer",
+  });
+  const raw = definition(oauthProvider("hub", "https://auth.hub.test", {}, { header_prefix: "" }));
+  assert.equal(authHeader(raw, conn).value.reveal(), "pos_token_1");
+  const custom = definition(
+    oauthProvider("hub", "https://auth.hub.test", {}, { header_prefix: "Token" }),
+  );
+  assert.equal(authHeader(custom, conn).value.reveal(), "Token pos_token_1");
+});
+
 Deno.test("a connection without its credential is exit 5 with the login hint", () => {
   const def = definition(apiKeyProvider("acme"));
   for (

@@ -194,6 +194,8 @@ Deno.test("catalogue: the real services' documented authentication", () => {
     get("hubspot").oauth?.revocation_url,
     "https://api.hubapi.com/oauth/2026-03/token/revoke",
   );
+  // docs.postiz.com/public-api: "Authorization: pos_YOUR_OAUTH_TOKEN", no Bearer.
+  assert.equal(get("postiz").oauth?.header_prefix, "");
   // Google issues refresh tokens only with access_type=offline; Atlassian needs its audience.
   assert.match(get("google").oauth!.authorization_url!, /[?&]access_type=offline(&|$)/);
   assert.match(get("atlassian").oauth!.authorization_url!, /[?&]audience=api\.atlassian\.com(&|$)/);

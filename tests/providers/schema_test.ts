@@ -18,6 +18,7 @@ Deno.test("schema: a minimal oauth2 definition gets its defaults", () => {
     supports_device_flow: false,
     supports_dcr: false,
     device_token_request: "oauth2_form",
+    header_prefix: null,
   });
   assert.deepEqual(d.export.env, {});
   assert.deepEqual(d.client, { client_id_env: null, client_secret_env: null });
