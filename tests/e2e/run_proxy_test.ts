@@ -25,6 +25,9 @@ async function upstream(host: string) {
   }, (req) =>
     Response.json({
       key: req.headers.get("x-api-key"),
+      ...(req.headers.has("authorization")
+        ? { authorization: req.headers.get("authorization") }
+        : {}),
       path: new URL(req.url).pathname,
     }));
   return { port: await promise, caPem: ca.certificatePem, server };
@@ -138,4 +141,35 @@ Deno.test("run (proxy): a child exiting 7 makes run exit 7", async () => {
   await using t = await setUp();
   const out = await t.cli(["run", "--", "sh", "-c", "exit 7"]);
   assert.equal(out.code, 7);
+});
+
+Deno.test("run (proxy): a basic_auth provider's requests carry Basic base64(key + ':')", async () => {
+  await using t = await setUp();
+  const secret = "bk-basic-secret-9876543210";
+  await Deno.writeTextFile(
+    `${t.work}/basicapi.json`,
+    JSON.stringify({
+      schema_version: 1,
+      name: "basicapi",
+      display_name: "Basic API",
+      auth_type: "api_key",
+      flow: "api_key",
+      api_key: { basic_auth: "key_as_username", env_var: "BASICAPI_KEY" },
+      // More specific than localapi's route to the same host, so it wins for /basic.
+      host_url: `https://127.0.0.2:${t.routed.port}/basic`,
+    }),
+  );
+  assert.equal((await t.cli(["register", `${t.work}/basicapi.json`])).code, 0);
+  assert.equal((await t.cli(["login", "basicapi"], { BASICAPI_KEY: secret })).code, 0);
+  const url = `https://127.0.0.2:${t.routed.port}/basic/items`;
+  const out = await t.cli(["run", "--", "sh", "-c", `echo "$BASICAPI_KEY"; curl -sS ${url}`]);
+  assert.equal(out.code, 0, out.stderr);
+  const [placeholder, body] = out.stdout.trim().split("\n");
+  assert.equal(placeholder, "authsome-proxy-managed");
+  assert.deepEqual(JSON.parse(body), {
+    key: null,
+    authorization: `Basic ${btoa(`${secret}:`)}`,
+    path: "/basic/items",
+  });
+  assert.ok(!out.stderr.includes(secret) && !out.stderr.includes(btoa(`${secret}:`)));
 });
