@@ -237,7 +237,21 @@ Deno.test("inspect shows the provider definition and its connections with secret
       h.ok(["inspect", "github", "--json"]),
       h.run(["inspect", "githb"]),
     ]);
-    expectMatch(human.stdout, ["OPENAI_API_KEY", "[redacted]", "api.openai.com"], "inspect");
+    expectMatch(human.stdout, [
+      /^OpenAI \[openai\], bundled, api_key$/m,
+      /^ {2}header +Authorization: Bearer <key>$/m,
+      /^ {2}key from +\$OPENAI_API_KEY, else asked at login$/m,
+      /^ {2}host +api\.openai\.com$/m,
+      /^default +connected +\[redacted\] +-$/m,
+      "authsome inspect openai --json",
+    ], "inspect");
+    const githubHuman = await h.ok(["inspect", "github"]);
+    expectMatch(githubHuman.stdout, [
+      /^ {2}flows +pkce, device_code$/m,
+      /^ {2}token +https:\/\/github\.com\/login\/oauth\/access_token$/m,
+      /login reads \$GITHUB_CLIENT_ID and \$GITHUB_CLIENT_SECRET/,
+      /^No connections in profile "default"\. Log in: authsome login github$/m,
+    ], "inspect github");
     const body = stdoutJson<{
       definition: { name: string; api_key: { env_var: string } };
       connections: Record<string, unknown>[];
