@@ -192,7 +192,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         type: "string",
         valueName: "<name>",
         repeatable: true,
-        description: "inject only this provider (repeatable)",
+        description: "inject only this provider",
       },
       connection,
       { name: "env", type: "boolean", description: "inject the credentials as env vars" },
@@ -289,7 +289,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: "Print a shell completion script",
     args: [{
       name: "shell",
-      description: "bash, zsh or fish",
+      description: "the shell to complete in",
       required: true,
       choices: ["bash", "zsh", "fish"],
     }],
