@@ -142,21 +142,28 @@ console.log(
     new Date().toISOString(),
 );
 const get = ["get", "openai", "--field", "api_key"];
+// `--version` loads the same modules as `get` and does nothing else: the share of start-up
+// that is module loading.
 const startup: Measured[] = [
   { cmd: [deno, "run", "--no-config", empty], cwd: work },
   { cmd: [deno, "run", "-A", "cli.ts", ...get], cwd: repo, env: { AUTHSOME_HOME: small } },
   { cmd: [deno, "run", "-A", "cli.ts", ...get], cwd: repo, env: { AUTHSOME_HOME: large } },
+  { cmd: [deno, "run", "-A", "cli.ts", "--version"], cwd: repo },
 ];
 if (installed) {
   startup.push({ cmd: [installed, ...get], cwd: work, env: { AUTHSOME_HOME: small, PATH: path } });
+  startup.push({ cmd: [installed, "--version"], cwd: work, env: { PATH: path } });
 } else {
   console.log(`deno install failed: ${new TextDecoder().decode(install.stderr)}`);
 }
-const [baseline, inRepo, getLarge, viaInstall] = await timeInterleaved(startup);
+const [baseline, inRepo, getLarge, versionInRepo, viaInstall, versionInstalled] =
+  await timeInterleaved(startup);
 row("baseline: deno run --no-config <empty script> (temp dir)", baseline);
 row("deno run -A cli.ts get openai --field api_key (repo)", inRepo, baseline, "target <= 1.5x");
+row("  of which loading the code: cli.ts --version (repo)", versionInRepo, baseline);
 if (viaInstall !== undefined) {
   row("authsome get openai --field api_key (deno install)", viaInstall, baseline, "target <= 1.5x");
+  row("  of which loading the code: authsome --version", versionInstalled, baseline);
 }
 row("get on 10,000 connections vs 1 connection", getLarge, inRepo, "target <= 1.5x");
 const login = await time([deno, "run", "-A", "cli.ts", "login", "openai", "--force", "--quiet"], {
