@@ -16,6 +16,7 @@ import { AuthsomeError, HomeUnavailableError } from "../errors.ts";
 import { isSecretKey } from "../model/secret_names.ts";
 import { knownSecretValues } from "../model/secret.ts";
 import { isoTimestamp } from "../model/timestamp.ts";
+import { concat } from "../platform/bytes.ts";
 import type { Platform } from "../platform/types.ts";
 
 /** Every event the audit log records. */
@@ -190,15 +191,9 @@ async function* linesFromEnd(platform: Platform, path: string): AsyncGenerator<s
     // per slice.
     let pending: Uint8Array[] = [];
     const line = (head: Uint8Array) => {
-      const pieces = [head, ...pending];
+      const text = decoder.decode(concat([head, ...pending])).trim();
       pending = [];
-      const bytes = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
-      let at = 0;
-      for (const piece of pieces) {
-        bytes.set(piece, at);
-        at += piece.length;
-      }
-      return decoder.decode(bytes).trim();
+      return text;
     };
     for (let end = file.size; end > 0;) {
       const start = Math.max(0, end - TAIL_CHUNK);

@@ -35,7 +35,7 @@ function page(body: string, status = 200): Response {
 }
 
 function randomToken(platform: Platform): string {
-  return Array.from(platform.randomBytes(16), (b) => b.toString(16).padStart(2, "0")).join("");
+  return platform.randomBytes(16).toHex();
 }
 
 /**

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { concat } from "../platform/bytes.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -91,13 +92,7 @@ function dechunk(data: Uint8Array): Uint8Array {
     parts.push(data.subarray(start, start + size));
     offset = start + size + 2;
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concat(parts);
 }
 
 function indexOf(data: Uint8Array, needle: number[], from: number): number {

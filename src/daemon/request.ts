@@ -5,6 +5,7 @@
  * @module
  */
 import { UsageError } from "../errors.ts";
+import { concat } from "../platform/bytes.ts";
 import { DaemonHttpError } from "./errors.ts";
 
 /** The largest request body accepted. */
@@ -46,11 +47,9 @@ export async function readJson(request: Request): Promise<Record<string, unknown
       chunks.push(value);
     }
   }
-  const bytes = new Uint8Array(size);
-  chunks.reduce((at, chunk) => (bytes.set(chunk, at), at + chunk.length), 0);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder().decode(bytes));
+    parsed = JSON.parse(new TextDecoder().decode(concat(chunks)));
   } catch {
     throw new UsageError("the request body is not valid JSON");
   }

@@ -80,7 +80,7 @@ export async function serveDaemon(
     await write(files.pid, String(platform.pid));
     // Fail before announcing anything when the vault cannot be opened (wrong key, corrupt).
     await ctx.vault.read();
-    const token = base64url(platform.randomBytes(32));
+    const token = platform.randomBytes(32).toBase64({ alphabet: "base64url", omitPadding: true });
     // Registered as a secret so that the debug log masks it wherever it might appear.
     new Secret(token);
     let handler: ((request: Request) => Promise<Response>) | null = null;
@@ -190,9 +190,4 @@ function withFreshProviders(ctx: AuthsomeContext): AuthsomeContext {
       return registry;
     },
   };
-}
-
-function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_")
-    .replace(/=+$/, "");
 }

@@ -12,6 +12,7 @@
 import { InterruptedError } from "../errors.ts";
 import { isSecretKey } from "../model/secret_names.ts";
 import { REDACTED_TEXT } from "../model/secret.ts";
+import { concat } from "../platform/bytes.ts";
 import {
   type ClientCredentials,
   EndpointUnreachableError,
@@ -125,13 +126,7 @@ async function readCapped(response: Response, max: number): Promise<string | nul
     }
     chunks.push(value);
   }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return new TextDecoder().decode(bytes);
+  return new TextDecoder().decode(concat(chunks));
 }
 
 /** The text of an error and of its causes, for classification. */

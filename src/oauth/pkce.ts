@@ -15,9 +15,7 @@ export interface PkcePair {
 
 /** Unpadded base64url (RFC 4648 §5) of bytes. */
 export function base64UrlEncode(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return bytes.toBase64({ alphabet: "base64url", omitPadding: true });
 }
 
 /** `base64url(SHA-256(ascii(verifier)))` (RFC 7636 §4.2). */

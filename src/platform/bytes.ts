@@ -1,5 +1,5 @@
 /**
- * Byte helpers shared by the Deno platform files.
+ * Byte helpers with no Deno API in them: the platform files and the layers above share them.
  *
  * @module
  */

@@ -105,8 +105,7 @@ export async function startProxySession(
     log: ctx.log,
   });
   // Per-run proxy credentials: only this child (and its children) can use the proxy.
-  const password = Array.from(ctx.platform.randomBytes(16), (b) => b.toString(16).padStart(2, "0"))
-    .join("");
+  const password = ctx.platform.randomBytes(16).toHex();
   registerSecretValue(password);
   const proxy = startProxy(ctx.platform, {
     table,

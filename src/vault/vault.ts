@@ -49,12 +49,6 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
 
-function hex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
-}
-
 function parseRecord(plaintext: Uint8Array, id: string | null): { id: string; data: RecordData } {
   let parsed: unknown;
   try {
@@ -276,7 +270,7 @@ export class Vault {
   }
 
   async #keysFor(header: VaultHeader | null): Promise<VaultKeys> {
-    const saltKey = header ? hex(header.salt) : "";
+    const saltKey = header ? header.salt.toHex() : "";
     const cached = this.#keyCache;
     if (cached && header && cached.salt === saltKey && cached.iterations === header.iterations) {
       return cached.keys;
@@ -286,7 +280,7 @@ export class Vault {
     if (header && !constantTimeEqual(keys.keyId, header.keyId)) {
       throw wrongKey(header, resolved.source, this.#paths);
     }
-    this.#keyCache = { salt: hex(resolved.salt), iterations: resolved.iterations, keys };
+    this.#keyCache = { salt: resolved.salt.toHex(), iterations: resolved.iterations, keys };
     this.#newHeader = {
       keySource: resolved.source,
       kdf: resolved.kdf as VaultHeader["kdf"],
