@@ -42,7 +42,7 @@ export async function accessConnection(
       throw new ConnectionRefreshError(
         refreshFailedMessage(connection, reason),
         connection,
-        recoveryHint(provider, reason),
+        recoveryHint(connection, reason),
       );
     }
     // API keys never refresh.

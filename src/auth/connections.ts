@@ -59,12 +59,37 @@ export async function requireConnection(
 ): Promise<Connection> {
   const found = await findConnection(reader, profile, provider, name);
   if (found) return found;
-  const flag = name === "default" ? "" : ` --connection ${name}`;
-  const profileFlag = profile === "default" ? "" : ` --profile ${profile}`;
   throw new CredentialMissingError(
     `no connection "${name}" for ${provider} in profile "${profile}"`,
-    { hint: `authsome login ${provider}${flag}${profileFlag}` },
+    { hint: loginCommand(provider, loginFlagsFor({ connectionName: name, profile })) },
   );
+}
+
+/**
+ * The `authsome login` flags that target this stored connection again: `--connection` and
+ * `--profile` unless they are `default` (so the troubleshooting page's commands read as printed).
+ */
+export function loginFlagsFor(
+  connection: Pick<Connection, "connectionName" | "profile">,
+): { connection?: string; profile?: string } {
+  return {
+    connection: connection.connectionName === "default" ? undefined : connection.connectionName,
+    profile: connection.profile === "default" ? undefined : connection.profile,
+  };
+}
+
+/**
+ * The `authsome login` command for hints: each flag only when given, so every hint that sends
+ * the user back to `login` spells its flags the same way.
+ */
+export function loginCommand(
+  provider: string,
+  flags: { connection?: string; profile?: string; force?: boolean } = {},
+): string {
+  return `authsome login ${provider}` +
+    (flags.connection === undefined ? "" : ` --connection ${flags.connection}`) +
+    (flags.profile === undefined ? "" : ` --profile ${flags.profile}`) +
+    (flags.force ? " --force" : "");
 }
 
 /**

@@ -11,7 +11,12 @@ import type { Secret } from "../model/secret.ts";
 import { envVarNames } from "../providers/registry.ts";
 import { accessConnection } from "./access.ts";
 import type { AuthsomeContext } from "./context.ts";
-import { listConnections, resolveConnectionName } from "./connections.ts";
+import {
+  listConnections,
+  loginCommand,
+  loginFlagsFor,
+  resolveConnectionName,
+} from "./connections.ts";
 
 /** One exported variable. */
 export interface ExportEntry {
@@ -80,7 +85,9 @@ export async function buildExport(
     if (!entry) {
       throw new CredentialMissingError(
         `connection "${target.connection}" of ${target.definition.name} holds no credential`,
-        { hint: `authsome login ${target.definition.name} --force` },
+        {
+          hint: loginCommand(target.definition.name, { ...loginFlagsFor(connection), force: true }),
+        },
       );
     }
     let name = entry.name;

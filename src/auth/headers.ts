@@ -10,6 +10,7 @@ import { CredentialMissingError } from "../errors.ts";
 import type { Connection } from "../model/connection.ts";
 import type { ProviderDefinition } from "../model/provider.ts";
 import { Secret } from "../model/secret.ts";
+import { loginCommand, loginFlagsFor } from "./connections.ts";
 
 /** A header ready to send. */
 export interface AuthHeader {
@@ -49,6 +50,6 @@ export function authHeader(definition: ProviderDefinition, connection: Connectio
 function missing(connection: Connection): CredentialMissingError {
   return new CredentialMissingError(
     `connection "${connection.connectionName}" of ${connection.provider} holds no credential`,
-    { hint: `authsome login ${connection.provider} --force` },
+    { hint: loginCommand(connection.provider, { ...loginFlagsFor(connection), force: true }) },
   );
 }

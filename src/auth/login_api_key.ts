@@ -11,7 +11,7 @@ import { rfc3339 } from "../model/timestamp.ts";
 import type { ProviderDefinition } from "../model/provider.ts";
 import { Secret } from "../model/secret.ts";
 import type { AuthsomeContext } from "./context.ts";
-import { saveConnection } from "./connections.ts";
+import { loginCommand, saveConnection } from "./connections.ts";
 import { auditedLogin } from "./login_audit.ts";
 import { findLoginTarget, type LoginTarget } from "./login_target.ts";
 import { ensureConfig } from "./setup.ts";
@@ -51,7 +51,7 @@ function article(word: string): string {
 export function checkApiKey(
   definition: ProviderDefinition,
   key: Secret,
-  retry = `authsome login ${definition.name}`,
+  retry = loginCommand(definition.name),
 ): Secret {
   const trimmed = key.reveal().trim();
   if (trimmed.length === 0) {
@@ -92,9 +92,11 @@ function retryCommand(
 ): string {
   const envProfile = ctx.platform.env("AUTHSOME_PROFILE");
   const profileFlag = ctx.profile !== "default" || (envProfile && envProfile !== ctx.profile);
-  return `authsome login ${provider}` +
-    (connection === undefined ? "" : ` --connection ${connection}`) +
-    (profileFlag ? ` --profile ${ctx.profile}` : "") + (replacing ? " --force" : "");
+  return loginCommand(provider, {
+    connection,
+    profile: profileFlag ? ctx.profile : undefined,
+    force: replacing,
+  });
 }
 
 /** Runs an API-key login. */

@@ -29,7 +29,7 @@ import {
 import { resolveTemplate } from "../providers/registry.ts";
 import { loadClient } from "./clients.ts";
 import type { AuthsomeContext } from "./context.ts";
-import { findConnection, saveConnection } from "./connections.ts";
+import { findConnection, loginCommand, loginFlagsFor, saveConnection } from "./connections.ts";
 import { isPastExpiry, needsRefresh } from "./refresh_rule.ts";
 
 /** How long a refresh may wait for the vault lock: a peer may be mid-request. */
@@ -62,16 +62,25 @@ export interface RefreshOutcome {
   warning?: string;
 }
 
-/** The recovery commands of the troubleshooting page, by cause. */
-export function recoveryHint(provider: string, reason: string): string {
-  if (reason === "expired_token") return `authsome login ${provider} --force`;
+/**
+ * The recovery commands of the troubleshooting page, by cause, for this connection (the page's
+ * exact commands for the `default` connection of the `default` profile).
+ */
+export function recoveryHint(connection: Connection, reason: string): string {
+  const provider = connection.provider;
+  const flags = loginFlagsFor(connection);
+  if (reason === "expired_token") return loginCommand(provider, { ...flags, force: true });
   if (REJECTING_ERRORS.has(reason)) {
-    return `authsome revoke ${provider}     # clear local state + remote (if supported)\n` +
-      `authsome login ${provider}      # re-run the flow`;
+    const profile = flags.profile === undefined ? "" : ` --profile ${flags.profile}`;
+    return `authsome revoke ${provider}${profile}     # clear local state + remote (if supported)\n` +
+      `${loginCommand(provider, flags)}      # re-run the flow`;
   }
   // Nothing to refresh with (no refresh token, no client): only a new login helps.
-  if (reason.startsWith("no ")) return `authsome login ${provider} --force`;
-  return `Retry once your network is back: authsome get ${provider} --field status`;
+  if (reason.startsWith("no ")) return loginCommand(provider, { ...flags, force: true });
+  const get = `authsome get ${provider}` +
+    (flags.connection === undefined ? "" : ` --connection ${flags.connection}`) +
+    (flags.profile === undefined ? "" : ` --profile ${flags.profile}`);
+  return `Retry once your network is back: ${get} --field status`;
 }
 
 /** `refresh failed for <provider> (<connection>): <reason>` */
@@ -179,7 +188,7 @@ export async function refreshConnection(
   throw new ConnectionRefreshError(
     message,
     attempt.connection,
-    recoveryHint(provider, attempt.reason),
+    recoveryHint(attempt.connection, attempt.reason),
   );
 }
 

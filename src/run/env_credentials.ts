@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { loginCommand, loginFlagsFor } from "../auth/connections.ts";
 import { accessConnection } from "../auth/access.ts";
 import type { AuthsomeContext } from "../auth/context.ts";
 import { CredentialMissingError } from "../errors.ts";
@@ -37,7 +38,7 @@ export async function collectEnvCredentials(
     const value = connection.authType === "api_key" ? connection.apiKey : connection.accessToken;
     if (!value) {
       throw new CredentialMissingError(`connection "${name}" of ${provider} holds no credential`, {
-        hint: `authsome login ${provider} --force`,
+        hint: loginCommand(provider, { ...loginFlagsFor(connection), force: true }),
       });
     }
     result.variables.set(

@@ -95,4 +95,10 @@ Deno.test("a connection without its credential is exit 5 with the login hint", (
       return true;
     });
   }
+  const named = connection({ provider: "acme", connectionName: "ci", profile: "work" });
+  assert.throws(() => authHeader(def, named), (error: unknown) => {
+    assert.ok(error instanceof CredentialMissingError);
+    assert.equal(error.hint, "authsome login acme --connection ci --profile work --force");
+    return true;
+  });
 });

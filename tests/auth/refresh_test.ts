@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { accessConnection } from "../../src/auth/access.ts";
+import { recoveryHint } from "../../src/auth/refresh.ts";
 import { RefreshError } from "../../src/errors.ts";
 import { refusedUrl } from "../_fakes/oauth_server.ts";
 import {
@@ -11,6 +12,7 @@ import {
   OLD_ACCESS,
   OLD_REFRESH,
 } from "./_oauth_fixture.ts";
+import { connection } from "./_context.ts";
 
 Deno.test.sanitizer?.({ ops: true, resources: true });
 
@@ -260,4 +262,26 @@ Deno.test("every refresh attempt is audited with its outcome and reason", async 
   const log = await Deno.readTextFile(f.audit.path);
   assert.ok(!log.includes(OLD_REFRESH) && !log.includes(OLD_ACCESS));
   assert.ok(!log.includes(CLIENT_ID + "-secret"));
+});
+
+Deno.test("recovery hints target the failing connection: the page's commands for the default one", () => {
+  const at = (connectionName: string, profile: string) =>
+    connection({ provider: "fakehub", authType: "oauth2", connectionName, profile });
+  assert.equal(
+    recoveryHint(at("default", "default"), "expired_token"),
+    "authsome login fakehub --force",
+  );
+  assert.equal(
+    recoveryHint(at("ci", "work"), "expired_token"),
+    "authsome login fakehub --connection ci --profile work --force",
+  );
+  assert.equal(
+    recoveryHint(at("ci", "work"), "invalid_grant"),
+    "authsome revoke fakehub --profile work     # clear local state + remote (if supported)\n" +
+      "authsome login fakehub --connection ci --profile work      # re-run the flow",
+  );
+  assert.equal(
+    recoveryHint(at("ci", "default"), "connection timed out"),
+    "Retry once your network is back: authsome get fakehub --connection ci --field status",
+  );
 });
