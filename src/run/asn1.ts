@@ -18,7 +18,6 @@ export const TAG = {
   OID: 0x06,
   UTF8_STRING: 0x0c,
   PRINTABLE_STRING: 0x13,
-  IA5_STRING: 0x16,
   UTC_TIME: 0x17,
   GENERALIZED_TIME: 0x18,
   SEQUENCE: 0x30,
@@ -124,14 +123,6 @@ export function printableString(text: string): Uint8Array {
     throw new RangeError(`not a PrintableString: ${JSON.stringify(text)}`);
   }
   return tlv(TAG.PRINTABLE_STRING, new TextEncoder().encode(text));
-}
-
-/** IA5String (ASCII). */
-export function ia5String(text: string): Uint8Array {
-  if ([...text].some((c) => c.charCodeAt(0) > 0x7f)) {
-    throw new RangeError(`not an IA5String: ${text}`);
-  }
-  return tlv(TAG.IA5_STRING, new TextEncoder().encode(text));
 }
 
 function pad(n: number, width: number): string {
