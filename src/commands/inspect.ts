@@ -113,7 +113,7 @@ function connectionsText(
   }
   const rows = connections.map((c) => [
     c.connectionName,
-    c.status === "connected" ? out.paint("green", c.status) : out.paint("red", c.status),
+    out.status(c.status),
     c.authType === "api_key" ? "[redacted]" : c.scopes.join(" ") || "-",
     relativeExpiry(c.expiresAt, now),
   ]);

@@ -53,15 +53,12 @@ export async function run({ ctx, out }: Invocation): Promise<number> {
       continue;
     }
     for (const c of connections) {
-      const status = c.status === "connected"
-        ? out.paint("green", c.status)
-        : out.paint("red", c.status);
       rows.push([
         label,
         source,
         c.authType,
         c.connectionName,
-        status,
+        out.status(c.status),
         relativeExpiry(c.expiresAt, now),
       ]);
     }

@@ -84,13 +84,19 @@ export class Output {
   paint(color: keyof typeof COLORS, text: string): string {
     return this.options.color ? `\x1b[${COLORS[color]}m${text}\x1b[0m` : text;
   }
+  /** A connection status, green when `connected`, red otherwise. */
+  status(status: string): string {
+    return this.paint(status === "connected" ? "green" : "red", status);
+  }
 
-  /** Formats rows as aligned columns. */
+  /** Formats rows as aligned columns (colour codes take no width). */
   table(headers: string[], rows: string[][]): string {
-    const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    // deno-lint-ignore no-control-regex -- the escape character is what colour codes start with
+    const width = (cell: string) => cell.replace(/\x1b\[[0-9;]*m/g, "").length;
+    const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => width(r[i]))));
+    const pad = (cell: string, i: number) => cell + " ".repeat(widths[i] - width(cell));
     const format = (cells: string[]) =>
-      cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ")
-        .trimEnd();
+      cells.map((cell, i) => (i === cells.length - 1 ? cell : pad(cell, i))).join("  ").trimEnd();
     return [format(headers), format(widths.map((w) => "-".repeat(w))), ...rows.map(format)]
       .join("\n");
   }

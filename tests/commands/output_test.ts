@@ -165,3 +165,17 @@ Deno.test("table() with no rows prints the headers and the rule", () => {
   const { out } = output();
   assert.equal(out.table(["A", "BB"], []), "A  BB\n-  --");
 });
+
+Deno.test("table() aligns coloured cells by what shows, not by their escape codes", () => {
+  const { out } = output({ color: true });
+  const text = out.table(["CONN", "STATUS", "EXPIRES"], [
+    ["default", out.status("connected"), "-"],
+    ["ci", "not_connected", "-"],
+    ["old", out.status("invalid"), "-"],
+  ]);
+  // deno-lint-ignore no-control-regex -- removing the colour codes to look at the layout
+  const plain = text.replace(/\x1b\[[0-9;]*m/g, "").split("\n");
+  const offset = plain[0].indexOf("EXPIRES");
+  for (const line of plain.slice(2)) assert.equal(line.indexOf("-", offset - 1), offset, line);
+  assert.ok(text.includes("\x1b[32mconnected\x1b[0m") && text.includes("\x1b[31minvalid\x1b[0m"));
+});
