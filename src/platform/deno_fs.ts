@@ -10,6 +10,19 @@ function isNotFound(error: unknown): boolean {
   return error instanceof Deno.errors.NotFound;
 }
 
+/**
+ * Runs a synchronous read: its result, null when the file does not exist, or the error, as a
+ * promise. Small reads are synchronous on purpose: an async fs op costs a thread-pool round trip
+ * (~0.2-0.8 ms each, sometimes a multi-millisecond stall), and `get` makes several on every call.
+ */
+function readSyncOrNull<T>(read: () => T): Promise<T | null> {
+  try {
+    return Promise.resolve(read());
+  } catch (error) {
+    return isNotFound(error) ? Promise.resolve(null) : Promise.reject(error);
+  }
+}
+
 function dirname(path: string): string {
   const i = path.lastIndexOf("/");
   return i <= 0 ? "/" : path.slice(0, i);
@@ -29,26 +42,36 @@ async function fsyncDirectory(dir: string): Promise<void> {
   }
 }
 
+/** Positional reads on an open file (the size is taken now). */
+function positionalFile(file: Deno.FsFile): PositionalFile {
+  const size = file.statSync().size;
+  return {
+    size,
+    read(start, end) {
+      const buffer = new Uint8Array(Math.max(0, end - start));
+      file.seekSync(start, Deno.SeekMode.Start);
+      let filled = 0;
+      while (filled < buffer.length) {
+        const n = file.readSync(buffer.subarray(filled));
+        if (n === null || n === 0) break;
+        filled += n;
+      }
+      return Promise.resolve(buffer.subarray(0, filled));
+    },
+    close() {
+      file.close();
+    },
+  };
+}
+
 /** File-system operations on the real disk. */
 export const denoFileSystem: FileSystem = {
-  // Small reads are synchronous on purpose: an async fs op costs a thread-pool round trip
-  // (~0.2-0.8 ms each), and `get` makes several of them on every call.
   readFile(path) {
-    try {
-      return Promise.resolve(Deno.readFileSync(path));
-    } catch (error) {
-      if (isNotFound(error)) return Promise.resolve(null);
-      return Promise.reject(error);
-    }
+    return readSyncOrNull(() => Deno.readFileSync(path));
   },
 
   readTextFile(path) {
-    try {
-      return Promise.resolve(Deno.readTextFileSync(path));
-    } catch (error) {
-      if (isNotFound(error)) return Promise.resolve(null);
-      return Promise.reject(error);
-    }
+    return readSyncOrNull(() => Deno.readTextFileSync(path));
   },
 
   async writeFileAtomic(path, data, { mode, backupPath }) {
@@ -104,18 +127,15 @@ export const denoFileSystem: FileSystem = {
   },
 
   stat(path): Promise<FileInfo | null> {
-    try {
+    return readSyncOrNull(() => {
       const info = Deno.statSync(path);
-      return Promise.resolve({
+      return {
         isFile: info.isFile,
         isDirectory: info.isDirectory,
         size: info.size,
         mode: info.mode === null ? null : info.mode & 0o777,
-      });
-    } catch (error) {
-      if (isNotFound(error)) return Promise.resolve(null);
-      return Promise.reject(error);
-    }
+      };
+    });
   },
 
   async chmod(path, mode) {
@@ -145,36 +165,15 @@ export const denoFileSystem: FileSystem = {
   },
 
   openRead(path): Promise<PositionalFile | null> {
-    let file: Deno.FsFile;
-    try {
-      file = Deno.openSync(path, { read: true });
-    } catch (error) {
-      if (isNotFound(error)) return Promise.resolve(null);
-      return Promise.reject(error);
-    }
-    try {
-      const size = file.statSync().size;
-      return Promise.resolve({
-        size,
-        read(start, end) {
-          const buffer = new Uint8Array(Math.max(0, end - start));
-          file.seekSync(start, Deno.SeekMode.Start);
-          let filled = 0;
-          while (filled < buffer.length) {
-            const n = file.readSync(buffer.subarray(filled));
-            if (n === null || n === 0) break;
-            filled += n;
-          }
-          return Promise.resolve(buffer.subarray(0, filled));
-        },
-        close() {
-          file.close();
-        },
-      });
-    } catch (error) {
-      file.close();
-      return Promise.reject(error);
-    }
+    return readSyncOrNull(() => {
+      const file = Deno.openSync(path, { read: true });
+      try {
+        return positionalFile(file);
+      } catch (error) {
+        file.close();
+        throw error;
+      }
+    });
   },
 
   async lock(path, timeoutMs): Promise<HeldLock | null> {
