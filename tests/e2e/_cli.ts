@@ -19,32 +19,28 @@ export interface CliOptions {
   cwd?: string;
 }
 
-/** Runs `authsome <args>`. */
-export async function runCli(args: string[], options: CliOptions): Promise<CliResult> {
-  const command = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--no-lock", CLI, ...args],
-    clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: `${options.home}/../user`,
-      AUTHSOME_HOME: options.home,
-      DENO_DIR: Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`,
-      NO_COLOR: "1",
-      ...options.env,
-    },
-    cwd: options.cwd,
-    stdin: options.stdin === undefined ? "null" : "piped",
+/**
+ * Runs a program to completion: `stdin` (if any) is written then closed, stdout and stderr are
+ * collected as text. Shared by every test that runs a process.
+ */
+export async function runProcess(
+  program: string,
+  options: Omit<Deno.CommandOptions, "stdin" | "stdout" | "stderr"> & { stdin?: string },
+): Promise<CliResult> {
+  const { stdin, ...rest } = options;
+  const child = new Deno.Command(program, {
+    ...rest,
+    stdin: stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
-  });
-  const child = command.spawn();
-  if (options.stdin !== undefined) {
+  }).spawn();
+  if (stdin !== undefined) {
     const writer = child.stdin.getWriter();
     try {
-      await writer.write(new TextEncoder().encode(options.stdin));
+      await writer.write(new TextEncoder().encode(stdin));
       await writer.close();
     } catch (error) {
-      // The CLI may exit (an error before it reads its input) without reading stdin.
+      // The program may exit (an error before it reads its input) without reading stdin.
       if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
     }
   }
@@ -55,6 +51,29 @@ export async function runCli(args: string[], options: CliOptions): Promise<CliRe
     stdout: decoder.decode(output.stdout),
     stderr: decoder.decode(output.stderr),
   };
+}
+
+/** The clean environment a CLI run gets: a user home beside `home`, no colour. */
+export function cliEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    HOME: `${home}/../user`,
+    AUTHSOME_HOME: home,
+    DENO_DIR: Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`,
+    NO_COLOR: "1",
+    ...extra,
+  };
+}
+
+/** Runs `authsome <args>`. */
+export async function runCli(args: string[], options: CliOptions): Promise<CliResult> {
+  return await runProcess(Deno.execPath(), {
+    args: ["run", "-A", "--no-lock", CLI, ...args],
+    clearEnv: true,
+    env: cliEnv(options.home, options.env),
+    cwd: options.cwd,
+    stdin: options.stdin,
+  });
 }
 
 /** Every file under `dir`, recursively, with its content. */

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { tempHome } from "../_fakes/platform.ts";
-import { CLI, type CliResult, readTree, runCli } from "./_cli.ts";
+import { CLI, cliEnv, type CliResult, readTree, runCli, runProcess } from "./_cli.ts";
 
 export { readTree };
 export type { CliResult };
@@ -259,33 +259,13 @@ export async function runShell(
       if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
     }
   }
-  const child = new Deno.Command("bash", {
+  const env = cliEnv(options.home, options.env);
+  return await runProcess("bash", {
     args: ["-c", script],
     clearEnv: true,
-    env: {
-      PATH: `${bin}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`,
-      HOME: `${options.home}/../user`,
-      AUTHSOME_HOME: options.home,
-      DENO_DIR: Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`,
-      NO_COLOR: "1",
-      ...options.env,
-    },
-    stdin: options.stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (options.stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(options.stdin));
-    await writer.close();
-  }
-  const output = await child.output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+    env: { ...env, PATH: `${bin}:${env.PATH}` },
+    stdin: options.stdin,
+  });
 }
 
 const PLANTER = new URL("./_plant_oauth.ts", import.meta.url).pathname;

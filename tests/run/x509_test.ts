@@ -12,6 +12,7 @@ import {
   pemToDer,
   X509Error,
 } from "../../src/run/x509.ts";
+import { type CliResult, runProcess } from "../e2e/_cli.ts";
 
 Deno.test.sanitizer?.({ ops: true, resources: true });
 
@@ -33,31 +34,13 @@ function sharedCa(): Promise<CertificateAuthority> {
   return caPromise;
 }
 
-async function run(
-  cmd: string,
-  args: string[],
-  stdin?: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = new Deno.Command(cmd, {
+async function run(cmd: string, args: string[], stdin?: string): Promise<CliResult> {
+  return await runProcess(cmd, {
     args,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
+    stdin,
     clearEnv: true,
     env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" },
-  }).spawn();
-  if (stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(stdin));
-    await writer.close();
-  }
-  const output = await child.output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+  });
 }
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
