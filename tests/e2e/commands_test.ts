@@ -893,20 +893,20 @@ Deno.test("--version, --help and per-command -h print and exit 0; --quiet keeps 
     assert.equal(quiet.stdout, "", show(quiet));
   }));
 
+/** A custom API-key provider, as a `register` file. */
+const ACME_DEFINITION = JSON.stringify({
+  schema_version: 1,
+  name: "acme",
+  display_name: "Acme",
+  auth_type: "api_key",
+  flow: "api_key",
+  api_key: { header_name: "X-Key", env_var: "ACME_KEY" },
+});
+
 Deno.test("every file authsome writes under the home is 0600 and every directory 0700", () =>
   withHome(async (h) => {
     await h.login("openai", openaiKey(), { envVar: "OPENAI_API_KEY" });
-    const custom = await h.fixture(
-      "custom.json",
-      JSON.stringify({
-        schema_version: 1,
-        name: "acme",
-        display_name: "Acme",
-        auth_type: "api_key",
-        flow: "api_key",
-        api_key: { header_name: "X-Key", env_var: "ACME_KEY" },
-      }),
-    );
+    const custom = await h.fixture("custom.json", ACME_DEFINITION);
     await h.ok(["register", custom]);
     await h.login("acme", randomAlnum(20));
     expectExit(await h.run(["get", "openai", "--connection", "nope"]), 5);
@@ -942,17 +942,7 @@ Deno.test("every file authsome writes under the home is 0600 and every directory
 
 Deno.test("the audit log records register, login, get of a secret, export, logout, revoke and remove; --log-file '' writes no debug log", () =>
   withHome(async (h) => {
-    const custom = await h.fixture(
-      "custom.json",
-      JSON.stringify({
-        schema_version: 1,
-        name: "acme",
-        display_name: "Acme",
-        auth_type: "api_key",
-        flow: "api_key",
-        api_key: { header_name: "X-Key", env_var: "ACME_KEY" },
-      }),
-    );
+    const custom = await h.fixture("custom.json", ACME_DEFINITION);
     await h.ok(["register", custom]);
     await h.login("acme", randomAlnum(20));
     await h.login("hunter", randomAlnum(20));

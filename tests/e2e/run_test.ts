@@ -77,26 +77,34 @@ Deno.test("run: a missing command is a usage error; an unknown program says so",
   assert.match(unknown.stderr, /command not found: no-such-program-xyz/);
 });
 
-Deno.test("run --env: Ctrl-C reaches the child, and the secret is never in its argv", async () => {
-  await using dir = await loggedIn();
-  const marker = `${dir.home}/../got-sigint`;
-  const child = new Deno.Command(Deno.execPath(), {
+/**
+ * Starts `authsome run <flags> -- sh -c '<trap>; echo ready; <loop>'` and leaves it running, so a
+ * test can signal it once the child has printed "ready".
+ */
+function spawnRun(home: string, flags: string[], trap: string): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "-A",
       CLI,
       "run",
-      "--env",
+      ...flags,
       "--",
       "sh",
       "-c",
-      `trap 'echo int > ${marker}; exit 130' INT; echo ready; while :; do sleep 0.05; done`,
+      `${trap}; echo ready; while :; do sleep 0.05; done`,
     ],
     clearEnv: true,
-    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", AUTHSOME_HOME: dir.home, HOME: dir.home },
+    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", AUTHSOME_HOME: home, HOME: home },
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+}
+
+Deno.test("run --env: Ctrl-C reaches the child, and the secret is never in its argv", async () => {
+  await using dir = await loggedIn();
+  const marker = `${dir.home}/../got-sigint`;
+  const child = spawnRun(dir.home, ["--env"], `trap 'echo int > ${marker}; exit 130' INT`);
   const reader = child.stdout.getReader();
   await reader.read(); // "ready"
   // Every process's argv is free of the secret while the child runs.
@@ -143,22 +151,7 @@ Deno.test("run: the child never inherits the vault key (AUTHSOME_MASTER_KEY / AU
 Deno.test("run (proxy mode): SIGTERM reaches the child, and run exits with its code", async () => {
   await using dir = await loggedIn();
   const marker = `${dir.home}/../got-sigterm`;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      CLI,
-      "run",
-      "--",
-      "sh",
-      "-c",
-      `trap 'echo term > ${marker}; exit 143' TERM; echo ready; while :; do sleep 0.05; done`,
-    ],
-    clearEnv: true,
-    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", AUTHSOME_HOME: dir.home, HOME: dir.home },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = spawnRun(dir.home, [], `trap 'echo term > ${marker}; exit 143' TERM`);
   const reader = child.stdout.getReader();
   await reader.read(); // "ready"
   child.kill("SIGTERM");
