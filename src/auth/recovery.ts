@@ -43,10 +43,3 @@ export function fixCommand(connection: Connection): string | null {
   }
   return loginCommand(provider, { ...flags, force: true });
 }
-
-/** Why a connection needs attention, for one line of a report: `invalid (invalid_grant)`. */
-export function statusReason(connection: Connection): string {
-  return connection.lastRefreshError
-    ? `${connection.status} (${connection.lastRefreshError})`
-    : connection.status;
-}

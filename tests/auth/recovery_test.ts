@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { fixCommand, statusReason } from "../../src/auth/recovery.ts";
+import { fixCommand } from "../../src/auth/recovery.ts";
 import type { Connection } from "../../src/model/connection.ts";
 import { connection } from "./_context.ts";
 
@@ -67,12 +67,4 @@ Deno.test("fixCommand: expired after a network failure retries; nothing to refre
     fixCommand(hub({ status: "expired", lastRefreshError: "no refresh token stored" })),
     "authsome login hub --force",
   );
-});
-
-Deno.test("statusReason names the status and the recorded failure", () => {
-  assert.equal(
-    statusReason(hub({ status: "invalid", lastRefreshError: "invalid_grant" })),
-    "invalid (invalid_grant)",
-  );
-  assert.equal(statusReason(hub({ status: "expired" })), "expired");
 });
