@@ -60,6 +60,21 @@ Deno.test("a rejected named connection's error says login --force for it, not re
   assert.match(again.stderr, /^Error: refresh failed for fakehub \(work\): invalid_grant\n/);
   assert.match(again.stderr, new RegExp(`^  ${WORK_FIX}$`, "m"));
   assert.doesNotMatch(again.stderr, /authsome revoke/);
+  // The status read still prints the value; --quiet drops the warning, never the value.
+  const status = await t.cli(["get", "fakehub", "--connection", "work", "--field", "status"]);
+  assert.equal(status.stdout, "invalid\n");
+  assert.match(status.stderr, /^Warning: refresh failed for fakehub \(work\): invalid_grant/);
+  const quiet = await t.cli([
+    "get",
+    "fakehub",
+    "--connection",
+    "work",
+    "--field",
+    "status",
+    "--quiet",
+  ]);
+  assert.equal(quiet.stdout, "invalid\n");
+  assert.equal(quiet.stderr, "");
 });
 
 Deno.test("list shows each bad connection's status and, below the table, its fix", async () => {
