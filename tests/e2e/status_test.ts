@@ -168,7 +168,7 @@ Deno.test("the printed fixes work: login --force fixes work alone, the retry rec
   assert.equal(retry.stdout, "connected\n", retry.stderr);
   const doctor = await t.cli(["doctor"]);
   assert.equal(doctor.code, 0, doctor.stdout);
-  assert.match(doctor.stdout, /^OK   connections +3 connected$/m);
+  assert.match(doctor.stdout, /^OK {3}connections +3 connected$/m);
   const statuses = JSON.parse((await t.cli(["list", "--json"])).stdout).providers
     .find((p: { name: string }) => p.name === "fakehub").connections
     .map((c: { connection_name: string; status: string }) => `${c.connection_name}=${c.status}`);
