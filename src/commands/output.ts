@@ -62,6 +62,14 @@ export class Output {
     }
   }
 
+  /**
+   * Something the user must see to go on (a URL to open, a device code to enter): on stderr,
+   * even with `--quiet` or `--json`, since without it the command would wait for nothing.
+   */
+  instruct(text: string): void {
+    this.#terminal.writeStderr(text + "\n");
+  }
+
   /** A progress note on stderr, so it never mixes with data on stdout. */
   note(text: string): void {
     if (!this.options.quiet && !this.options.json) this.#terminal.writeStderr(text + "\n");

@@ -3,6 +3,9 @@
  * `--quiet` drops chatter (warnings, progress, success notes) but never a result.
  */
 import assert from "node:assert/strict";
+import { startFakeAuthServer } from "../_fakes/oauth_server.ts";
+import { runCli } from "./_cli.ts";
+import { oauthEnv, writeProvider } from "./_oauth_setup.ts";
 import {
   expectExit,
   expectJsonError,
@@ -95,5 +98,29 @@ Deno.test("--quiet silences success notes and progress but never results", () =>
     for (const args of [["logout", "openai", "--quiet"], ["init", "--quiet"]]) {
       const out = await h.ok(args);
       assert.equal(out.stdout + out.stderr, "", show(out));
+    }
+  }));
+
+Deno.test("login --quiet --json --flow device_code still shows the code to enter (an instruction, not chatter)", () =>
+  withHome(async (h) => {
+    await Deno.mkdir(h.home, { mode: 0o700 });
+    const server = await startFakeAuthServer({ deviceInterval: 1 });
+    try {
+      await writeProvider(h.home, server.url);
+      server.config.devicePollScript = ["ok"];
+      const login = await runCli(
+        ["login", "fakehub", "--flow", "device_code", "--quiet", "--json"],
+        {
+          home: h.home,
+          env: oauthEnv({ FAKEHUB_CLIENT_ID: "authsome-test", AUTHSOME_BROWSER: "none" }),
+        },
+      );
+      expectExit(login, 0, "device login");
+      assert.match(login.stderr, /To authorize, open: http:\/\/127\.0\.0\.1:\d+\/device/);
+      assert.match(login.stderr, /and enter the code: +\S+/);
+      assert.doesNotMatch(login.stderr, /Waiting for authorization/, "progress is chatter");
+      assert.equal(stdoutJson(login).status, "success");
+    } finally {
+      await server.close();
     }
   }));
