@@ -36,7 +36,7 @@ export function terminalSecretCollector(
             hint: request.hint,
             docs: request.docs,
           },
-          (text) => out.note(text),
+          (text) => out.instruct(text),
           signal,
         );
       } catch (error) {
