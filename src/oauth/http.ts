@@ -277,12 +277,13 @@ export function checkOAuthResponse(
   const record = parseBodyRecord(contentType, text);
   const error = record?.error;
   if (typeof error === "string" && error.trim().length > 0) {
-    const code = normalizeOAuthError(cleanServerText(error, 80));
+    const providerError = cleanServerText(error, 80);
+    const code = normalizeOAuthError(providerError);
     const rawDescription = record?.error_description;
     const description = typeof rawDescription === "string" && rawDescription.trim().length > 0
       ? cleanServerText(rawDescription, 300)
       : null;
-    throw new OAuthProtocolError(code, description, status);
+    throw new OAuthProtocolError(code, description, status, { providerError });
   }
   if (status < 200 || status > 299) {
     throw new EndpointUnreachableError(`HTTP ${status} from ${endpoint}`);

@@ -98,14 +98,18 @@ Deno.test("parseTokenResponse checks error first, even with HTTP 200 (GitHub)", 
     assert.equal(error.oauthError, normalised);
     assert.equal(error.description, "The code passed is incorrect");
     assert.equal(error.httpStatus, 200);
-    assert.equal(error.message, `${normalised}: The code passed is incorrect`);
+    assert.equal(error.providerError, sent);
+    // The provider's own code stays visible when it was normalised.
+    const named = sent === normalised ? sent : `${normalised} (${sent})`;
+    assert.equal(error.codeText, named);
+    assert.equal(error.message, `${named}: The code passed is incorrect`);
   }
   const json = protocolError(() =>
     parseTokenResponse(200, JSON_TYPE, JSON.stringify({ error: "bad_refresh_token" }))
   );
   assert.equal(json.oauthError, "invalid_grant");
   assert.equal(json.description, null);
-  assert.equal(json.message, "invalid_grant");
+  assert.equal(json.message, "invalid_grant (bad_refresh_token)");
 });
 
 Deno.test("parseTokenResponse maps Slack's ok:false errors", () => {
