@@ -211,3 +211,21 @@ Deno.test("parseTokenResponse joins a scope list and keeps an empty refresh_toke
   assert.equal(tokens.refreshToken, null);
   assert.equal(tokens.tokenType, null);
 });
+
+Deno.test("parseTokenResponse refuses DPoP, PoP, MAC and N_A tokens: only Bearer is usable", () => {
+  for (const type of ["DPoP", "dpop", "N_A", "PoP", "mac"]) {
+    const body = JSON.stringify({ access_token: "a1b2c3d4", token_type: type, expires_in: 60 });
+    const error = unreachable(() => parseTokenResponse(200, JSON_TYPE, body));
+    assert.equal(
+      error.reason,
+      `unsupported token_type "${type}" from token endpoint: authsome can only use Bearer tokens`,
+    );
+  }
+});
+
+Deno.test("parseTokenResponse accepts Bearer in any case, no token_type, and Slack's bot", () => {
+  for (const type of ["Bearer", "bearer", "BEARER", "bot", undefined]) {
+    const body = JSON.stringify({ access_token: "a1b2c3d4", token_type: type });
+    assert.equal(parseTokenResponse(200, JSON_TYPE, body).tokenType, type ?? null);
+  }
+});
