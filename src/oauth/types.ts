@@ -5,6 +5,7 @@
  * @module
  */
 import { AuthenticationError } from "../errors.ts";
+import type { TokenEndpointAuthMethod as ModelAuthMethod } from "../model/provider.ts";
 import type { Secret } from "../model/secret.ts";
 
 /** The debug log as the OAuth layer sees it (same shape as the core's LogSink). */
@@ -25,19 +26,24 @@ export interface OAuthDeps {
   signal?: AbortSignal;
 }
 
-/** Client credentials sent to the token endpoint. */
-export interface ClientCredentials {
-  clientId: string;
-  /** Null for public clients (`token_endpoint_auth_method: none`). */
-  clientSecret: Secret | null;
-}
-
 /**
  * How the client authenticates to the token endpoint (RFC 6749 §2.3.1, RFC 7591 §2):
  * `client_secret_post` (id and secret in the body), `client_secret_basic` (HTTP Basic with
  * form-encoded id and secret) or `none` (public client: client_id in the body).
  */
-export type TokenEndpointAuthMethod = "client_secret_post" | "client_secret_basic" | "none";
+export type TokenEndpointAuthMethod = ModelAuthMethod;
+
+/** Client credentials sent to the token endpoint. */
+export interface ClientCredentials {
+  clientId: string;
+  /** Null for public clients (`token_endpoint_auth_method: none`). */
+  clientSecret: Secret | null;
+  /**
+   * How to authenticate, unless the request says otherwise. Default: `client_secret_post`
+   * with a secret, `none` without.
+   */
+  authMethod?: TokenEndpointAuthMethod;
+}
 
 /** A successful token response (RFC 6749 §5.1), secrets wrapped. */
 export interface TokenSet {
