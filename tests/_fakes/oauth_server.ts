@@ -10,11 +10,13 @@
  *   `refresh_token` (rotates on every refresh; replaying a superseded refresh token revokes the
  *   whole grant, RFC 9700 §4.14.2), `urn:ietf:params:oauth:grant-type:device_code` (scripted
  *   poll answers). Form or JSON bodies; client auth `none`, `client_secret_post` or
- *   `client_secret_basic` (form-decoded id and secret, RFC 6749 §2.3.1).
+ *   `client_secret_basic` (form-decoded id and secret, RFC 6749 §2.3.1); a client with
+ *   `authMethod` (or a DCR client under `enforceAuthMethod`) must use exactly that method.
  * - `POST /device/code`: RFC 8628 device authorization. `GET /device` shows a confirmation page
  *   that `confirmDeviceCode()` (user_agent.ts) can submit; `POST /device` approves.
  * - `POST /register`: RFC 7591 (JSON), 201 with `client_id` (+ `client_secret` unless
- *   `token_endpoint_auth_method` is `none`).
+ *   `token_endpoint_auth_method` is `none`). With `initialAccessToken` set, it requires
+ *   `Authorization: Bearer <it>` (RFC 7591 §3).
  * - `POST /revoke`: RFC 7009; always 200; revoking a refresh token revokes its grant.
  * - `GET /.well-known/oauth-authorization-server` (RFC 8414) and
  *   `GET /.well-known/openid-configuration`: metadata (optionally with a wrong `issuer`).
