@@ -103,7 +103,7 @@ export interface OAuthBlock {
    * method a dynamically registered client was given, else the server's advertised
    * `token_endpoint_auth_methods_supported`, else `client_secret_post`.
    */
-  token_endpoint_auth_method: TokenEndpointAuthMethod | null;
+  token_endpoint_auth_method: "client_secret_basic" | "client_secret_post" | "none" | null;
   /**
    * Environment variable holding an RFC 7591 §3 initial access token for dynamic client
    * registration (asked for at a hidden prompt when unset); null: none is sent.
@@ -113,7 +113,7 @@ export interface OAuthBlock {
    * The loopback address of the redirect URI. Null (the default): `127.0.0.1`, or `[::1]`
    * when this machine has no IPv4 loopback.
    */
-  redirect_host: RedirectHost | null;
+  redirect_host: "127.0.0.1" | "[::1]" | null;
 }
 
 /** The `api_key` block. */
