@@ -5,32 +5,26 @@
  *
  * @module
  */
-import { AuthenticationError, describeError, InterruptedError, UsageError } from "../errors.ts";
+import { AuthenticationError, UsageError } from "../errors.ts";
 import type { Connection, OAuthClient } from "../model/connection.ts";
 import { rfc3339 } from "../model/timestamp.ts";
 import type { OAuthFlow, OAuthProviderDefinition } from "../model/provider.ts";
-import type { Secret } from "../model/secret.ts";
 import { buildAuthorizationUrl } from "../oauth/authorize_url.ts";
 import { startCallbackListener } from "../oauth/callback_server.ts";
-import { registerClient } from "../oauth/dcr.ts";
 import { pollForDeviceToken, startDeviceAuthorization } from "../oauth/device_code.ts";
-import { type AuthorizationServerMetadata, discoverServerMetadata } from "../oauth/discovery.ts";
 import { endpointUrlProblem } from "../oauth/endpoint_url.ts";
 import { createPkcePair, createState } from "../oauth/pkce.ts";
 import { exchangeAuthorizationCode } from "../oauth/token_client.ts";
 import { type ClientCredentials, OAuthProtocolError, type TokenSet } from "../oauth/types.ts";
 import { resolveTemplate } from "../providers/registry.ts";
-import {
-  AUTH_METHOD_FIELD,
-  chooseAuthMethod,
-  registrationAuthMethod,
-  storedAuthMethod,
-} from "./client_auth.ts";
+import { storedAuthMethod } from "./client_auth.ts";
 import { clientFromEnv, findClient, saveClient } from "./clients.ts";
 import type { AuthsomeContext } from "./context.ts";
 import { saveConnection } from "./connections.ts";
 import type { LoginResult, SecretCollector } from "./login_api_key.ts";
 import { auditedLogin } from "./login_audit.ts";
+import { registerDynamicClient } from "./login_dcr.ts";
+import { type ServerInfo, serverMetadata, withAuthMethod } from "./login_server.ts";
 import { findLoginTarget, type LoginTarget } from "./login_target.ts";
 import { oauthDeps } from "./refresh.ts";
 import { ensureConfig } from "./setup.ts";
@@ -262,63 +256,6 @@ async function runFlow(
   throw new AuthenticationError("dynamic client registration failed twice");
 }
 
-/** What is known about the authorization server before the flow starts. */
-interface ServerInfo {
-  /** Its metadata (RFC 8414), when discovery found it. */
-  metadata: AuthorizationServerMetadata | null;
-  /** Why discovery found nothing (rethrown when DCR needs the registration endpoint). */
-  discoveryError: unknown;
-  /** The issuer the callback's `iss` must equal: the metadata's, else `oauth.issuer`. */
-  issuer: string | null;
-}
-
-/**
- * Discovers the server's metadata for the browser flows: from `oauth.issuer` when the
- * definition names it (an issuer with a path: RFC 8414 §3.1 insertion, then OIDC appending),
- * else from the authorization URL's origin. Best effort: a server without metadata still logs
- * in, with the definition's endpoints and no RFC 9207 requirement.
- */
-async function serverMetadata(
-  ctx: AuthsomeContext,
-  definition: OAuthProviderDefinition,
-  input: FlowInput,
-  authorizationUrl: string,
-): Promise<ServerInfo> {
-  const configured = definition.oauth.issuer
-    ? resolveTemplate(definition.oauth.issuer, input.baseUrl)
-    : null;
-  const from = configured ?? new URL(authorizationUrl).origin;
-  try {
-    const metadata = await discoverServerMetadata(oauthDeps(ctx, input.signal), from);
-    return { metadata, discoveryError: null, issuer: metadata.issuer };
-  } catch (error) {
-    if (error instanceof InterruptedError) throw error;
-    ctx.log.debug("no authorization server metadata; using the provider definition", {
-      provider: definition.name,
-      error: describeError(error),
-    });
-    return { metadata: null, discoveryError: error, issuer: configured };
-  }
-}
-
-/** The client with the token endpoint authentication method for it (stored with it). */
-function withAuthMethod(
-  definition: OAuthProviderDefinition,
-  client: OAuthClient,
-  metadata: AuthorizationServerMetadata | null,
-): OAuthClient {
-  const method = chooseAuthMethod({
-    provider: definition.name,
-    hasSecret: client.clientSecret !== null && !client.clientSecret.isEmpty,
-    configured: definition.oauth.token_endpoint_auth_method,
-    registered: client.source === "dcr"
-      ? String(client.registration?.[AUTH_METHOD_FIELD] ?? "none")
-      : null,
-    metadata: metadata ? { supported: metadata.token_endpoint_auth_methods_supported } : null,
-  });
-  return { ...client, extra: { ...client.extra, [AUTH_METHOD_FIELD]: method } };
-}
-
 async function pkceFlow(
   ctx: AuthsomeContext,
   definition: OAuthProviderDefinition,
@@ -415,75 +352,4 @@ async function clientFor(
     registration: null,
     extra: {},
   };
-}
-
-async function registerDynamicClient(
-  ctx: AuthsomeContext,
-  definition: OAuthProviderDefinition,
-  input: FlowInput,
-  ui: OAuthLoginUi,
-  server: ServerInfo,
-  redirectUri: string,
-): Promise<OAuthClient> {
-  const deps = oauthDeps(ctx, input.signal);
-  const configured = definition.oauth.registration_endpoint
-    ? resolveTemplate(definition.oauth.registration_endpoint, input.baseUrl)
-    : null;
-  if (!configured && !server.metadata) throw server.discoveryError;
-  const registrationEndpoint = configured ?? server.metadata?.registration_endpoint ?? null;
-  if (!registrationEndpoint) {
-    throw new AuthenticationError(
-      `${definition.name} does not advertise a registration endpoint`,
-      { hint: `authsome login ${definition.name} --flow pkce` },
-    );
-  }
-  const registered = await registerClient(deps, {
-    registrationEndpoint,
-    redirectUris: [redirectUri],
-    clientName: `authsome-${definition.name}`,
-    scopes: input.scopes,
-    authMethod: registrationAuthMethod(
-      definition.oauth.token_endpoint_auth_method,
-      server.metadata?.token_endpoint_auth_methods_supported,
-    ),
-    initialAccessToken: await initialAccessToken(definition, ui),
-  });
-  return {
-    clientId: registered.clientId,
-    clientSecret: registered.clientSecret,
-    source: "dcr",
-    registration: { ...registered.registration, [AUTH_METHOD_FIELD]: registered.authMethod },
-    // Kept (inside the encrypted vault) for RFC 7592 client management.
-    extra: registered.registrationAccessToken
-      ? { registration_access_token: registered.registrationAccessToken.reveal() }
-      : {},
-  };
-}
-
-/**
- * The RFC 7591 §3 initial access token, when the definition names its environment variable:
- * read from that variable, else asked for at a hidden prompt (never from argv).
- */
-async function initialAccessToken(
-  definition: OAuthProviderDefinition,
-  ui: OAuthLoginUi,
-): Promise<Secret | undefined> {
-  const envVar = definition.oauth.registration_token_env;
-  if (!envVar) return undefined;
-  const token = await ui.collectSecret({
-    provider: definition.name,
-    displayName: definition.display_name,
-    label: "initial access token for client registration",
-    envVar,
-    docs: definition.docs ?? undefined,
-  });
-  if (token.isEmpty) {
-    throw new AuthenticationError(
-      `an initial access token is required to register with ${definition.name}`,
-      {
-        hint: `export ${envVar}=<initial access token>`,
-      },
-    );
-  }
-  return token;
 }
