@@ -468,7 +468,10 @@ Deno.test("the provider definition types describe a custom provider file", () =>
   const device: DeviceTokenRequest | undefined = undefined;
   const oauth: OAuthBlock | undefined = undefined;
   const base: Partial<ProviderBase> = { name: "acme" };
-  const apiKey: Partial<ApiKeyProviderDefinition> = { auth_type: authType, api_key: block as ApiKeyBlock };
+  const apiKey: Partial<ApiKeyProviderDefinition> = {
+    auth_type: authType,
+    api_key: block as ApiKeyBlock,
+  };
   const viaOAuth: Partial<OAuthProviderDefinition> = { auth_type: "oauth2" };
   const any: Partial<ProviderDefinition> = apiKey;
   assert.deepEqual([mode, field, flow, base.name, any.auth_type, viaOAuth.auth_type], [
