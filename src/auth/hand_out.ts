@@ -6,8 +6,8 @@
  * whether a refresh failure may be tolerated, whether a header is needed, what the audit entry
  * says, and what they do with a warning.
  *
- * This module is on `get`'s start-up path: it loads the provider registry (and, through
- * `accessConnection`, the refresh code) only when a header or a refresh needs it.
+ * This module is on `get`'s start-up path: it loads the header code, the provider registry and
+ * (through `accessConnection`) the refresh code only when a header or a refresh needs them.
  *
  * @module
  */
@@ -18,7 +18,7 @@ import type { ProviderDefinition } from "../model/provider.ts";
 import type { Secret } from "../model/secret.ts";
 import { accessConnection } from "./access.ts";
 import type { AuthsomeContext } from "./context.ts";
-import { type AuthHeader, authHeader, noCredentialError } from "./headers.ts";
+import type { AuthHeader } from "./headers.ts";
 
 /** Which stored field carries a connection's credential. */
 export type SecretField = "access_token" | "api_key";
@@ -87,10 +87,13 @@ export async function handOutCredential(
   const secretField: SecretField = connection.authType === "api_key" ? "api_key" : "access_token";
   const secret = (secretField === "api_key" ? connection.apiKey : connection.accessToken) ?? null;
   if (secret === null && (options.requireSecret || options.header)) {
+    const { noCredentialError } = await import("./headers.ts");
     throw noCredentialError(connection);
   }
   const out: HandedOut = { connection, secretField, secret };
   if (options.header) {
+    // Loaded here, not statically: `get` never needs a header.
+    const { authHeader } = await import("./headers.ts");
     out.definition = (await ctx.providers()).get(provider);
     out.header = authHeader(out.definition, connection);
   }
