@@ -5,7 +5,7 @@
  * ```ts
  * import { Authsome } from "./mod.ts";
  *
- * const authsome = await Authsome.open();
+ * await using authsome = await Authsome.open(); // closed at the end of the block
  * const credential = await authsome.credential("openai");
  * await fetch("https://api.openai.com/v1/models", {
  *   headers: { [credential.header.name]: credential.header.value.reveal() },
@@ -14,6 +14,7 @@
  *
  * Secrets are {@linkcode Secret}s: they print as `[redacted]` until `reveal()` is called.
  * Failures are {@linkcode AuthsomeError}s carrying the CLI's exit code and a fixing command.
+ * The guide, with more examples: `docs/library.md`.
  *
  * @module
  */
