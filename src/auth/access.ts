@@ -1,7 +1,7 @@
 /**
  * Token access: every path that hands out a credential (`get`, `export`, `run`, the daemon,
  * the library) goes through {@linkcode accessConnection}, which applies the refresh rule first
- * (most of them through `handOutCredential` in `hand_out.ts`).
+ * (through `handOutCredential` in `hand_out.ts`, the one use case that hands credentials out).
  *
  * @module
  */
