@@ -24,7 +24,7 @@ export interface AuthHeader {
 /** The header that carries this connection's credential. */
 export function authHeader(definition: ProviderDefinition, connection: Connection): AuthHeader {
   if (connection.authType === "api_key") {
-    if (!connection.apiKey) throw missing(connection);
+    if (!connection.apiKey) throw noCredentialError(connection);
     const block = definition.api_key;
     const key = connection.apiKey.reveal();
     if (block?.basic_auth) {
@@ -36,7 +36,7 @@ export function authHeader(definition: ProviderDefinition, connection: Connectio
     const prefix = block?.header_prefix ?? "Bearer";
     return { name, value: new Secret(prefix ? `${prefix} ${key}` : key) };
   }
-  if (!connection.accessToken) throw missing(connection);
+  if (!connection.accessToken) throw noCredentialError(connection);
   const token = connection.accessToken.reveal();
   const fixed = definition.oauth?.header_prefix ?? null;
   if (fixed !== null) {
@@ -47,7 +47,8 @@ export function authHeader(definition: ProviderDefinition, connection: Connectio
   return { name: "Authorization", value: new Secret(`Bearer ${token}`) };
 }
 
-function missing(connection: Connection): CredentialMissingError {
+/** The error for a connection that holds no token or key: only a new login helps. */
+export function noCredentialError(connection: Connection): CredentialMissingError {
   return new CredentialMissingError(
     `connection "${connection.connectionName}" of ${connection.provider} holds no credential`,
     { hint: loginCommand(connection.provider, { ...loginFlagsFor(connection), force: true }) },

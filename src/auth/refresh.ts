@@ -117,11 +117,15 @@ type Attempt =
   | { kind: "refreshed"; connection: Connection }
   | { kind: "failed"; connection: Connection; reason: string; rejected: boolean; peer: boolean };
 
-/** Refreshes `connection` (which is inside the refresh window). */
+/**
+ * Refreshes `connection` (which is inside the refresh window). `signal` cancels the wait for
+ * the vault lock and the token request with `InterruptedError`.
+ */
 export async function refreshConnection(
   ctx: AuthsomeContext,
   definition: ProviderDefinition,
   stale: Connection,
+  options: { signal?: AbortSignal } = {},
 ): Promise<RefreshOutcome> {
   const { profile } = ctx;
   const { provider, connectionName } = stale;
@@ -143,7 +147,7 @@ export async function refreshConnection(
       const reason = current.lastRefreshError!;
       return { kind: "failed", connection: current, reason, rejected: false, peer: true };
     }
-    const result = await requestRefresh(ctx, definition, current);
+    const result = await requestRefresh(ctx, definition, current, options.signal);
     // Milliseconds, so a failure can be ordered against a waiter's start.
     const stamped: Connection = {
       ...current,
@@ -174,7 +178,7 @@ export async function refreshConnection(
     else if (isPastExpiry(current, ctx.platform.clock.now())) failed.status = "expired";
     await saveConnection(tx, failed);
     return { ...result, connection: failed };
-  }, { lockTimeoutMs: REFRESH_LOCK_TIMEOUT_MS });
+  }, { lockTimeoutMs: REFRESH_LOCK_TIMEOUT_MS, signal: options.signal });
 
   if (attempt.kind === "fresh") return { connection: attempt.connection };
   if (attempt.kind === "refreshed" || !attempt.peer) {
@@ -222,6 +226,7 @@ async function requestRefresh(
   ctx: AuthsomeContext,
   definition: ProviderDefinition,
   current: Connection,
+  signal: AbortSignal | undefined,
 ): Promise<RequestResult> {
   if (!current.refreshToken) {
     return { kind: "failed", reason: "no refresh token stored", rejected: false, peer: false };
@@ -243,7 +248,7 @@ async function requestRefresh(
     current.baseUrl ?? definition.oauth.base_url,
   );
   try {
-    const tokens = await refreshAccessToken(oauthDeps(ctx), {
+    const tokens = await refreshAccessToken(oauthDeps(ctx, signal), {
       tokenUrl,
       refreshToken: current.refreshToken,
       client,

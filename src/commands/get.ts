@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { accessConnection } from "../auth/access.ts";
+import { handOutCredential } from "../auth/hand_out.ts";
 import { daemonField } from "../daemon/client.ts";
-import { CredentialMissingError, UsageError } from "../errors.ts";
-import { type Connection, CONNECTION_DISPLAY_FIELDS, SECRET_FIELDS } from "../model/connection.ts";
+import { UsageError } from "../errors.ts";
+import { CONNECTION_DISPLAY_FIELDS } from "../model/connection.ts";
 import {
   connectionView,
   type DisplayField,
@@ -15,7 +15,6 @@ import {
   fieldValue,
   isSecretField,
 } from "../model/connection_view.ts";
-import { loginCommand, loginFlagsFor } from "../auth/connections.ts";
 import { booleanFlag, type Invocation, stringFlag } from "./invocation.ts";
 
 /** Runs `get`. */
@@ -44,31 +43,14 @@ export async function run(invocation: Invocation): Promise<number> {
     }
   }
   const revealing = field !== undefined ? isSecretField(field) : showSecret;
-  const { connection, refreshError, warning } = await accessConnection(ctx, provider, {
+  const { connection, refreshError, warning } = await handOutCredential(ctx, provider, {
     connection: stringFlag(invocation, "connection"),
     tolerateRefreshFailure: field !== undefined && !isSecretField(field),
-  }).catch(async (error) => {
-    // The registry is loaded only when needed: an unknown provider is exit 3, not "not logged in".
-    if (error instanceof CredentialMissingError) (await ctx.providers()).get(provider);
-    throw error;
+    auditField: revealing ? field ?? "all" : undefined,
+    requestedField: field !== undefined && isSecretField(field) ? field : undefined,
   });
   if (refreshError) out.warn(refreshError.message);
   if (warning) out.warn(warning);
-  if (
-    field !== undefined && isSecretField(field) &&
-    fieldValue(connection, field as DisplayField, false) === null
-  ) {
-    throw missingSecretField(connection, field);
-  }
-  if (revealing) {
-    await ctx.audit.append({
-      event: "get",
-      provider,
-      connection: connection.connectionName,
-      status: "success",
-      field: field ?? "all",
-    });
-  }
   if (field !== undefined) {
     const value = fieldValue(connection, field as DisplayField, revealing);
     if (out.json) out.jsonValue({ [field]: value });
@@ -88,27 +70,4 @@ export async function run(invocation: Invocation): Promise<number> {
     out.data(`${key}: ${fieldText(value)}`);
   }
   return 0;
-}
-
-/**
- * Asking for a secret the connection does not hold (`access_token` of an API key) is an error,
- * not an empty line a script would send as a credential: it names the secrets that exist.
- */
-function missingSecretField(connection: Connection, field: string): CredentialMissingError {
-  const held = SECRET_FIELDS.filter((name) => fieldValue(connection, name, false) !== null);
-  const kind = connection.authType === "api_key" ? "an API-key" : "an OAuth2";
-  const where = `${connection.provider} (${connection.connectionName})`;
-  const flags = loginFlagsFor(connection);
-  const get = `authsome get ${connection.provider}` +
-    (flags.connection === undefined ? "" : ` --connection ${flags.connection}`) +
-    (flags.profile === undefined ? "" : ` --profile ${flags.profile}`);
-  return new CredentialMissingError(
-    `${where} is ${kind} connection with no ${field}; ` +
-      (held.length > 0 ? `it has: ${held.join(", ")}` : "it holds no secret"),
-    {
-      hint: held.length > 0
-        ? `${get} --field ${held[0]}`
-        : loginCommand(connection.provider, { ...flags, force: true }),
-    },
-  );
 }

@@ -22,11 +22,10 @@
  *
  * @module
  */
-import { accessConnection } from "../auth/access.ts";
 import type { AuditSink, AuthsomeContext } from "../auth/context.ts";
 import { listConnections, loadConnection } from "../auth/connections.ts";
 import { buildExport } from "../auth/export.ts";
-import { authHeader } from "../auth/headers.ts";
+import { handOutCredential } from "../auth/hand_out.ts";
 import { connectionView } from "../model/connection_view.ts";
 import { AuthsomeError, CredentialMissingError, describeError, UsageError } from "../errors.ts";
 import { checkName } from "../model/connection.ts";
@@ -157,20 +156,11 @@ export function createDaemonHandler(
     const explicit = body.connection === undefined
       ? undefined
       : text(body.connection, "connection");
-    const { connection, warning } = await knownProvider(
-      c,
-      provider,
-      () => accessConnection(c, provider, { connection: explicit }),
-    );
-    const header = authHeader((await c.providers()).get(provider), connection);
-    const secret = connection.authType === "api_key" ? connection.apiKey : connection.accessToken;
-    await c.audit.append({
-      event: "get",
-      provider,
-      connection: connection.connectionName,
-      status: "success",
+    const { connection, warning, header, secret } = await handOutCredential(c, provider, {
+      connection: explicit,
+      header: true,
       // The CLI says which field it prints; other clients get the token.
-      field: body.field === "access_token" || body.field === "api_key" ? body.field : "token",
+      auditField: body.field === "access_token" || body.field === "api_key" ? body.field : "token",
     });
     const out: Record<string, unknown> = {
       schema_version: 1,
@@ -180,7 +170,7 @@ export function createDaemonHandler(
       auth_type: connection.authType,
       status: connection.status,
       token: secret?.reveal() ?? null,
-      header: { name: header.name, value: header.value.reveal() },
+      header: { name: header!.name, value: header!.value.reveal() },
       expires_at: connection.expiresAt,
       scopes: connection.scopes,
     };

@@ -176,7 +176,8 @@ export const denoFileSystem: FileSystem = {
     });
   },
 
-  async lock(path, timeoutMs): Promise<HeldLock | null> {
+  async lock(path, timeoutMs, signal): Promise<HeldLock | null> {
+    signal?.throwIfAborted();
     const file = Deno.openSync(path, { read: true, write: true, create: true, mode: 0o600 });
     const deadline = Date.now() + timeoutMs;
     let delay = 5;
@@ -189,7 +190,7 @@ export const denoFileSystem: FileSystem = {
           return null;
         }
         const jitter = Math.random() * delay;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(delay + jitter, 200)));
+        await pause(Math.min(delay + jitter, 200), signal);
         delay = Math.min(delay * 2, 100);
       }
     } catch (error) {
@@ -211,3 +212,20 @@ export const denoFileSystem: FileSystem = {
     };
   },
 };
+
+/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return new Promise((resolve) => setTimeout(resolve, ms));
+  signal.throwIfAborted();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -49,8 +49,9 @@ export interface FileSystem {
   /**
    * Takes an exclusive advisory lock on `path` (created 0600 if missing), polling until
    * `timeoutMs` passes. Resolves `null` on timeout. The kernel drops it if the process dies.
+   * When `signal` aborts, stops waiting and rejects with the signal's reason.
    */
-  lock(path: string, timeoutMs: number): Promise<HeldLock | null>;
+  lock(path: string, timeoutMs: number, signal?: AbortSignal): Promise<HeldLock | null>;
   /**
    * Opens a file for reads at any offset, or resolves null if it does not exist. Reads go
    * through the one open file, so they see the same file even if the path is renamed meanwhile.

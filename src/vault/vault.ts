@@ -219,15 +219,16 @@ export class Vault {
 
   /**
    * Runs `change` under `vault.lock` against a fresh read and writes the result atomically
-   * (keeping the previous file as `vault.enc.bak`) if it changed anything.
+   * (keeping the previous file as `vault.enc.bak`) if it changed anything. `signal` ends the
+   * wait for the lock with `InterruptedError`.
    */
   async update<T>(
     change: (tx: VaultTransaction) => Promise<T> | T,
-    options: { lockTimeoutMs?: number } = {},
+    options: { lockTimeoutMs?: number; signal?: AbortSignal } = {},
   ): Promise<T> {
     await this.ensureHome();
     const timeout = options.lockTimeoutMs ?? this.#lockTimeoutMs;
-    const lock = await this.#platform.fs.lock(this.#paths.vaultLock, timeout);
+    const lock = await this.#platform.fs.lock(this.#paths.vaultLock, timeout, options.signal);
     if (!lock) {
       throw new VaultLockedError(
         `the vault is locked by another authsome process (waited ${timeout / 1000} s)`,
