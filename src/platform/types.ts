@@ -14,6 +14,8 @@ export interface FileInfo {
   size: number;
   /** Permission bits (`mode & 0o777`), or null where the OS has none (Windows). */
   mode: number | null;
+  /** The owner's user id; null or absent where the OS has none (Windows) or it is unknown. */
+  uid?: number | null;
 }
 
 /** A held advisory lock. */
@@ -35,7 +37,12 @@ export interface FileSystem {
     data: Uint8Array,
     options: { mode: number; backupPath?: string },
   ): Promise<void>;
-  /** Appends in one write with O_APPEND; creates the file with `mode` if missing. */
+  /**
+   * Appends in one write with O_APPEND; creates the file with `mode` if missing. Like
+   * {@linkcode FileSystem.lock} and {@linkcode FileSystem.openRead}, it refuses (rejects with
+   * {@linkcode SymlinkRefusedError}) when `path` is a symbolic link: another local user who can
+   * plant one must not make us write to, or read, a file of their choice.
+   */
   appendFile(path: string, data: Uint8Array, options: { mode: number }): Promise<void>;
   /** Creates the directory (and parents) with `mode` if missing. */
   ensureDir(path: string, mode: number): Promise<void>;
@@ -56,6 +63,16 @@ export interface FileSystem {
    * through the one open file, so they see the same file even if the path is renamed meanwhile.
    */
   openRead(path: string): Promise<PositionalFile | null>;
+}
+
+/** Raised instead of following a symbolic link at a path we append to, lock or read logs from. */
+export class SymlinkRefusedError extends Error {
+  override name = "SymlinkRefusedError";
+  readonly path: string;
+  constructor(path: string) {
+    super(`${path} is a symbolic link; refusing to follow it`);
+    this.path = path;
+  }
 }
 
 /** A file opened by {@linkcode FileSystem.openRead}. Close it when done. */
@@ -139,6 +156,11 @@ export interface Platform {
   userHome(): string | undefined;
   /** Current process id (for audit entries). */
   pid: number;
+  /**
+   * The user id this process runs as; null (or absent, in older fakes) where the OS has none
+   * (Windows), which skips the ownership checks of the home and of provider files.
+   */
+  userId?(): number | null;
   /** `linux`, `darwin` or `windows`. */
   os: string;
   /** HTTP client for authorization servers (honours HTTP(S)_PROXY like Deno's fetch). */
