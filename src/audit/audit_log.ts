@@ -13,6 +13,7 @@
  * @module
  */
 import { AuthsomeError, HomeUnavailableError } from "../errors.ts";
+import { assertSafeHome } from "../model/home.ts";
 import { isSecretKey } from "../model/secret_names.ts";
 import { knownSecretValues } from "../model/secret.ts";
 import { isoTimestamp } from "../model/timestamp.ts";
@@ -113,6 +114,7 @@ export class AuditLog {
   async #prepare(): Promise<void> {
     const fs = this.#platform.fs;
     await fs.ensureDir(this.#home, DIR_MODE);
+    await assertSafeHome(this.#platform, this.#home);
     const info = await fs.stat(this.path);
     // A log left readable by others is tightened rather than appended to as is.
     if (info && info.mode !== null && (info.mode & 0o077) !== 0) {
@@ -145,6 +147,7 @@ export class AuditLog {
   async tail(n: number): Promise<AuditEntry[]> {
     const count = Math.floor(n);
     if (!(count > 0)) return [];
+    await assertSafeHome(this.#platform, this.#home);
     const entries: AuditEntry[] = [];
     for await (const line of linesFromEnd(this.#platform, this.path)) {
       const entry = parseEntry(line);
