@@ -149,7 +149,7 @@ export class AuditLog {
   /** The newest line of the history (`audit.log`, or `audit.log.1` right after a rotation). */
   async #lastLine(): Promise<string | null> {
     for (const path of [this.path, `${this.path}.1`]) {
-      for await (const line of linesFromEnd(this.#platform, path)) return line;
+      for await (const line of linesFromEnd(this.#platform, path, LAST_LINE_CHUNK)) return line;
     }
     return null;
   }
@@ -279,6 +279,8 @@ function parseEntry(line: string): AuditEntry | null {
 
 /** How much of a log is read per step when walking it backwards. */
 const TAIL_CHUNK = 64 * 1024;
+/** An append needs only the last line: entries are ~200 bytes, so one small read finds it. */
+const LAST_LINE_CHUNK = 4 * 1024;
 
 /**
  * The non-empty lines of a file, newest first, read backwards in 64 KiB slices: the audit log
@@ -287,7 +289,11 @@ const TAIL_CHUNK = 64 * 1024;
  * once. Splitting on the byte 0x0a before decoding is safe in UTF-8, where that byte never occurs
  * inside a multi-byte character, so a character cut by a slice boundary is rejoined intact.
  */
-async function* linesFromEnd(platform: Platform, path: string): AsyncGenerator<string> {
+async function* linesFromEnd(
+  platform: Platform,
+  path: string,
+  chunk = TAIL_CHUNK,
+): AsyncGenerator<string> {
   const file = await platform.fs.openRead(path);
   if (file === null) return;
   try {
@@ -301,7 +307,7 @@ async function* linesFromEnd(platform: Platform, path: string): AsyncGenerator<s
       return text;
     };
     for (let end = file.size; end > 0;) {
-      const start = Math.max(0, end - TAIL_CHUNK);
+      const start = Math.max(0, end - chunk);
       const slice = await file.read(start, end);
       let stop = slice.length;
       for (let newline = slice.lastIndexOf(NEWLINE, stop - 1); newline !== -1;) {
