@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { GateLimits } from "./connection_gate.ts";
 
 /** File metadata the core cares about. */
 export interface FileInfo {
@@ -141,6 +142,11 @@ export interface ServeOptions {
   /** 0 picks a free port. */
   port: number;
   signal?: AbortSignal;
+  /**
+   * Caps on connections (count, idle time, lifetime) for a long-lived server: connections then
+   * go through a gate in front of the HTTP server, and accept errors (EMFILE) never stop it.
+   */
+  limits?: GateLimits;
 }
 
 /** Everything the core needs from the outside. */
