@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { HomeUnavailableError } from "../errors.ts";
 import type { GateLimits } from "./connection_gate.ts";
 
 /** File metadata the core cares about. */
@@ -66,12 +67,19 @@ export interface FileSystem {
   openRead(path: string): Promise<PositionalFile | null>;
 }
 
-/** Raised instead of following a symbolic link at a path we append to, lock or read logs from. */
-export class SymlinkRefusedError extends Error {
+/**
+ * Raised instead of following a symbolic link at a path we append to, lock or read logs from.
+ * Nothing authsome writes is a link, so one there was planted: exit 7, and the fix removes it.
+ */
+export class SymlinkRefusedError extends HomeUnavailableError {
   override name = "SymlinkRefusedError";
+  /** The link. */
   readonly path: string;
+  /** Creates the error for the link at `path`. */
   constructor(path: string) {
-    super(`${path} is a symbolic link; refusing to follow it`);
+    super(`${path} is a symbolic link, which authsome never creates; refusing to follow it`, {
+      hint: `ls -l ${path}   # see where it points, then remove it: rm ${path}`,
+    });
     this.path = path;
   }
 }

@@ -44,3 +44,35 @@ Deno.test({
       }
     }),
 });
+
+Deno.test("a symlink planted at the audit log or a lock is refused (exit 7), its target untouched", () =>
+  withHome(async (h) => {
+    const key = openaiKey();
+    await h.login("openai", key, { envVar: "OPENAI_API_KEY" });
+    const victim = await h.fixture("victim", "precious\n");
+    for (const name of ["audit.log", "audit.log.lock", "vault.lock"]) {
+      const saved = await Deno.readFile(h.path(name)).catch(() => null);
+      await Deno.remove(h.path(name)).catch(() => {});
+      await Deno.symlink(victim, h.path(name));
+      const args = name === "vault.lock"
+        ? ["logout", "openai"]
+        : ["get", "openai", "--field", "api_key"];
+      const result = await h.run(args);
+      expectExit(result, 7, `authsome ${args.join(" ")} with ${name} a symlink`);
+      assert.match(
+        result.stderr,
+        new RegExp(`${name.replace(".", "\\.")} is a symbolic link`),
+        show(result),
+      );
+      assert.ok(result.stderr.includes(`rm ${h.path(name)}`), show(result));
+      assert.equal(
+        await Deno.readTextFile(victim),
+        "precious\n",
+        `${name}: the target is unchanged`,
+      );
+      await Deno.remove(h.path(name));
+      if (saved) await Deno.writeFile(h.path(name), saved, { mode: 0o600 });
+    }
+    const log = await h.run(["log"]);
+    expectExit(log, 0, "authsome log once the links are gone");
+  }));
