@@ -189,7 +189,11 @@ export const denoFileSystem: FileSystem = {
   },
 
   async chmod(path, mode) {
-    if (Deno.build.os !== "windows") await Deno.chmod(path, mode);
+    if (Deno.build.os === "windows") return;
+    // chmod follows links, and there is no lchmod: a planted link would have us loosen or
+    // tighten a file of someone's choice.
+    if (Deno.lstatSync(path).isSymlink) throw new SymlinkRefusedError(path);
+    await Deno.chmod(path, mode);
   },
 
   async remove(path) {

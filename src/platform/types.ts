@@ -49,6 +49,7 @@ export interface FileSystem {
   /** Creates the directory (and parents) with `mode` if missing. */
   ensureDir(path: string, mode: number): Promise<void>;
   stat(path: string): Promise<FileInfo | null>;
+  /** Sets the mode; refuses (like `appendFile`) a symbolic link at `path`. */
   chmod(path: string, mode: number): Promise<void>;
   /** Removes a file; no error if it is already gone. */
   remove(path: string): Promise<void>;

@@ -89,3 +89,11 @@ Deno.test("stat reports the owner's uid", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("chmod refuses a symlink instead of changing its target's mode", async () => {
+  await withPlantedLink(async (link, victim) => {
+    Deno.chmodSync(victim, 0o644);
+    await assert.rejects(fs.chmod(link, 0o600), SymlinkRefusedError);
+    assert.equal(Deno.statSync(victim).mode! & 0o777, 0o644);
+  });
+});
