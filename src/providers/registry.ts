@@ -113,8 +113,8 @@ export class ProviderRegistry {
         if (uid !== null && owner !== undefined && owner !== null && owner !== uid) {
           warnings.push({
             file: path,
-            message: `${origin}: owned by another user (uid ${owner}, you are uid ${uid}); ` +
-              `skipped. If you trust it: sudo chown ${uid} ${path}`,
+            message: `owned by another user (uid ${owner}, you are uid ${uid}); ` +
+              `if you trust it: sudo chown ${uid} ${path}`,
           });
           continue;
         }
