@@ -88,7 +88,12 @@ export async function serveDaemon(
     new Secret(token);
     let handler: ((request: Request) => Promise<Response>) | null = null;
     server = await platform.serve(
-      { hostname: DAEMON_HOSTNAME, port, limits: options.limits ?? DEFAULT_GATE_LIMITS },
+      {
+        hostname: DAEMON_HOSTNAME,
+        port,
+        limits: options.limits ?? DEFAULT_GATE_LIMITS,
+        relaySocket: `${files.dir}/http.sock`,
+      },
       (request) => handler ? handler(request) : new Response(null, { status: 503 }),
     );
     const startedAt = platform.clock.now();

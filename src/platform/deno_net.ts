@@ -18,7 +18,10 @@ export function serve(
   options: ServeOptions,
   handler: (request: Request) => Response | Promise<Response>,
 ): Promise<LocalServer> {
-  if (options.limits) return gatedServe(options, options.limits, handler);
+  // Windows gets the plain server: its Unix sockets are too recent to rely on.
+  if (options.limits && Deno.build.os !== "windows") {
+    return gatedServe(options, options.limits, handler);
+  }
   return listen(options, handler);
 }
 
@@ -63,9 +66,16 @@ async function gatedServe(
   limits: GateLimits,
   handler: (request: Request) => Response | Promise<Response>,
 ): Promise<LocalServer> {
-  const dir = await Deno.makeTempDir({ prefix: "authsome-serve-" });
-  await Deno.chmod(dir, 0o700);
-  const path = `${dir}/http.sock`;
+  // Unix socket paths are limited to ~104 bytes; a longer one goes to a temp directory.
+  const own = options.relaySocket && options.relaySocket.length <= 100 ? options.relaySocket : null;
+  const dir = own ? null : await Deno.makeTempDir({ prefix: "authsome-serve-" });
+  if (dir) await Deno.chmod(dir, 0o700);
+  const path = own ?? `${dir}/http.sock`;
+  // A daemon that died left its socket; the caller holds the lock that makes it ours.
+  await Deno.remove(path).catch(() => {});
+  const cleanUp = async () => {
+    await Deno.remove(dir ?? path, { recursive: true }).catch(() => {});
+  };
   const { promise: listening, resolve } = Promise.withResolvers<void>();
   const inner = Deno.serve({ path, transport: "unix", onListen: () => resolve() }, handler);
   await listening;
@@ -74,7 +84,7 @@ async function gatedServe(
     listener = Deno.listen({ hostname: options.hostname, port: options.port, transport: "tcp" });
   } catch (error) {
     await inner.shutdown();
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    await cleanUp();
     throw error;
   }
   const gate = startGate(
@@ -98,7 +108,7 @@ async function gatedServe(
       // In-flight requests are answered (their relays stay open), then the rest is cut.
       await inner.shutdown();
       await gate.close();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      await cleanUp();
     },
   };
 }

@@ -156,6 +156,12 @@ export interface ServeOptions {
    * go through a gate in front of the HTTP server, and accept errors (EMFILE) never stop it.
    */
   limits?: GateLimits;
+  /**
+   * With `limits`: the Unix socket between the gate and the HTTP server, in a private
+   * directory that lives as long as the server (a temp directory may be cleaned under a
+   * long-lived daemon). A leftover socket there is replaced. Default: a new temp directory.
+   */
+  relaySocket?: string;
 }
 
 /** Everything the core needs from the outside. */

@@ -185,3 +185,20 @@ Deno.test("the connection cap shrinks to what the open-file limit can carry", ()
   assert.equal(fitToDescriptors(limits, 84).maxConnections, 10);
   assert.equal(fitToDescriptors(limits, 10).maxConnections, 1, "never below one");
 });
+
+Deno.test("the relay socket lives in the private daemon directory; a leftover one is replaced", async () => {
+  await using t = await testContext();
+  const files = daemonFiles(t.ctx.paths);
+  await Deno.mkdir(files.dir, { recursive: true, mode: 0o700 });
+  // What a daemon killed with SIGKILL leaves behind.
+  await Deno.writeTextFile(`${files.dir}/http.sock`, "");
+  const daemon = await serveDaemon(t.ctx, { port: 0, version: "test", limits: LIMITS });
+  try {
+    assert.ok(Deno.lstatSync(`${files.dir}/http.sock`).isSocket);
+    assert.equal(Deno.statSync(files.dir).mode! & 0o777, 0o700);
+    assert.equal((await health(t)).status, 200);
+  } finally {
+    await daemon.stop();
+  }
+  assert.throws(() => Deno.lstatSync(`${files.dir}/http.sock`), Deno.errors.NotFound);
+});
