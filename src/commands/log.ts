@@ -54,6 +54,8 @@ function verificationLines(report: ChainReport, home: string): string[] {
   if (report.broken) {
     lines.push(`Audit log chain broken: ${report.broken.message}.`);
     lines.push(`Keep a copy for inspection: cp ${home}/audit.log* <dir>`);
+  } else if (report.entries === 0) {
+    lines.push("No audit log entries yet; nothing to verify.");
   } else {
     lines.push(`${entries(report.entries)}, chain intact.`);
   }

@@ -221,7 +221,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       {
         name: "verify",
         type: "boolean",
-        description: "check the hash chain; exit 1 naming the first edited, deleted or moved entry",
+        description: "check the hash chain (exit 1 names the first altered entry)",
       },
     ],
     examples: [
