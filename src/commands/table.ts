@@ -236,9 +236,15 @@ export const COMMANDS: readonly CommandSpec[] = [
         description: "number of entries",
       },
       { name: "raw", type: "boolean", description: "show the debug log tail instead" },
+      {
+        name: "verify",
+        type: "boolean",
+        description: "check the hash chain (exit 1 names the first altered entry)",
+      },
     ],
     examples: [
       "$ authsome log -n 20",
+      "$ authsome log --verify",
       "$ authsome log -n 50 --json | python3 -c 'import sys, json; ...'",
       "$ authsome log --raw",
     ],

@@ -10,6 +10,7 @@
 import type { AuthsomeContext } from "../auth/context.ts";
 import { AuthsomeError, DaemonUnavailableError, describeError, UsageError } from "../errors.ts";
 import { Secret } from "../model/secret.ts";
+import { DEFAULT_GATE_LIMITS, type GateLimits } from "../platform/connection_gate.ts";
 import type { HeldLock, LocalServer } from "../platform/types.ts";
 import type { ProviderRegistry } from "../providers/registry.ts";
 import { daemonFiles } from "./client.ts";
@@ -32,6 +33,8 @@ export interface DaemonServeOptions {
   /** Only `127.0.0.1` is accepted; present so that asking for anything else fails loudly. */
   hostname?: string;
   version: string;
+  /** Caps on connections (count, idle time, lifetime); the defaults suit every real use. */
+  limits?: GateLimits;
 }
 
 /** A daemon serving in this process. */
@@ -85,7 +88,12 @@ export async function serveDaemon(
     new Secret(token);
     let handler: ((request: Request) => Promise<Response>) | null = null;
     server = await platform.serve(
-      { hostname: DAEMON_HOSTNAME, port },
+      {
+        hostname: DAEMON_HOSTNAME,
+        port,
+        limits: options.limits ?? DEFAULT_GATE_LIMITS,
+        relaySocket: `${files.dir}/http.sock`,
+      },
       (request) => handler ? handler(request) : new Response(null, { status: 503 }),
     );
     const startedAt = platform.clock.now();

@@ -15,7 +15,7 @@ import {
   VaultCorruptError,
   VaultLockedError,
 } from "../errors.ts";
-import type { HomePaths } from "../model/home.ts";
+import { assertSafeHome, type HomePaths } from "../model/home.ts";
 import type { Platform } from "../platform/types.ts";
 import {
   constantTimeEqual,
@@ -209,7 +209,8 @@ export class Vault {
   }
 
   async #read(): Promise<VaultSnapshot> {
-    const [, bytes] = await Promise.all([
+    const [, , bytes] = await Promise.all([
+      assertSafeHome(this.#platform, this.#paths.home),
       assertPrivate(this.#platform, this.#paths.vault, "the vault"),
       this.#platform.fs.readFile(this.#paths.vault),
     ]);
@@ -257,6 +258,7 @@ export class Vault {
         hint: "Set AUTHSOME_HOME to a writable directory",
       });
     }
+    await assertSafeHome(this.#platform, this.#paths.home);
   }
 
   /** Creates the key and an empty vault if they do not exist yet. */
