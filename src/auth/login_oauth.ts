@@ -101,7 +101,10 @@ export async function loginWithOAuth(
       obtainedAt: rfc3339(now),
       apiKey: null,
       baseUrl,
-      hostUrl: definition.host_url,
+      // A predecessor-style `{base_url}/api` host is stored resolved, like the endpoints.
+      hostUrl: definition.host_url === null || !definition.host_url.includes("{base_url}")
+        ? definition.host_url
+        : resolveTemplate(definition.host_url, baseUrl),
       lastRefreshAt: null,
       lastRefreshError: null,
       metadata: existing?.metadata ?? {},

@@ -205,6 +205,28 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
   },
   {
+    name: "import",
+    summary: "Import connections and custom providers from the Python authsome",
+    description:
+      "The Python authsome (v0.1/v0.2) uses the same home, ~/.authsome, with its own key file\n" +
+      "and a SQLite store under profiles/. import copies its connections, OAuth clients,\n" +
+      "default connections and custom providers into vault.enc. Its files are only read,\n" +
+      "never changed, so running import again is safe: what is already here is skipped.\n" +
+      "A key kept in the OS keyring is passed as AUTHSOME_IMPORT_KEY (base64).",
+    args: [],
+    flags: [{
+      name: "from",
+      type: "string",
+      valueName: "<dir>",
+      completeWith: "file",
+      description: "the Python authsome's home (default: this home)",
+    }],
+    examples: [
+      "$ authsome import",
+      "$ authsome import --from /backup/old-authsome-home --json",
+    ],
+  },
+  {
     name: "log",
     summary: "Show the last audit log entries",
     args: [],

@@ -76,12 +76,15 @@ export async function startProxySession(
   for (const { definition, connection: name } of await selectConnections(ctx, options)) {
     const provider = definition.name;
     const stored = await findConnection(snapshot, ctx.profile, provider, name);
-    const hostUrl = stored?.hostUrl ?? definition.host_url;
+    const baseUrl = stored?.baseUrl ?? definition.oauth?.base_url ?? null;
+    const declared = definition.host_url?.includes("{base_url}") && baseUrl
+      ? resolveTemplate(definition.host_url, baseUrl)
+      : definition.host_url;
+    const hostUrl = stored?.hostUrl ?? declared;
     if (!hostUrl) {
       warnings.push(`${provider} has no host_url; its requests cannot be given credentials`);
       continue;
     }
-    const baseUrl = stored?.baseUrl ?? definition.oauth?.base_url ?? null;
     entries.push({
       provider,
       connection: name,
