@@ -184,7 +184,9 @@ export const COMMANDS: readonly CommandSpec[] = [
       "sees the placeholder authsome-proxy-managed. With --env, the real credentials are set\n" +
       "under their export.env names instead, for tools that ignore proxies. Credentials are\n" +
       "refreshed first. Without --provider, every provider with a connection is included.\n" +
-      "The exit code is the child's.",
+      'The first word that is not a flag starts the command ("--" is optional); every word\n' +
+      "after it belongs to the command. The child sees AUTHSOME_PROXY_MODE=true; a run inside\n" +
+      "such a session reuses its proxy. The exit code is the child's.",
     args: [],
     flags: [
       {
@@ -199,6 +201,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     passthrough: true,
     examples: [
+      "$ authsome run python agent.py",
       "$ authsome run -- python agent.py",
       "$ authsome run --env -- python agent.py",
       "$ authsome run --env --provider openai -- ./eval.sh --fast",

@@ -16,6 +16,7 @@ import { CredentialHeaders } from "./credential_headers.ts";
 import { Interceptor } from "./interceptor.ts";
 import { startProxy } from "./proxy.ts";
 import { buildRoutes, type RouteEntry } from "./routing.ts";
+import { PROXY_MODE_ON, PROXY_MODE_VARIABLE } from "./proxy_mode.ts";
 import { selectConnections } from "./selection.ts";
 import { LeafCache } from "./x509.ts";
 
@@ -142,7 +143,7 @@ export async function startProxySession(
     https_proxy: proxyUrl,
     NO_PROXY: noProxy,
     no_proxy: noProxy,
-    AUTHSOME_PROXY_MODE: "1",
+    [PROXY_MODE_VARIABLE]: PROXY_MODE_ON,
     SSL_CERT_FILE: bundlePath,
     REQUESTS_CA_BUNDLE: bundlePath,
     CURL_CA_BUNDLE: bundlePath,
