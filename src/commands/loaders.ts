@@ -27,4 +27,5 @@ export const COMMAND_LOADERS: Record<string, () => Promise<CommandModule>> = {
   daemon: () => import("./daemon.ts"),
   completions: () => import("./completions_command.ts"),
   import: () => import("./import.ts"),
+  connection: () => import("./connection.ts"),
 };

@@ -116,6 +116,38 @@ export const COMMANDS: readonly CommandSpec[] = [
     examples: ["$ authsome remove my-api"],
   },
   {
+    name: "connection",
+    summary: "List connections and choose each provider's default",
+    description: "get, export and run use a provider's default connection unless --connection\n" +
+      "names another. The first connection of a provider becomes its default.",
+    args: [],
+    flags: [],
+    examples: [
+      "$ authsome connection list",
+      "$ authsome connection set-default github work",
+    ],
+    subcommands: [
+      {
+        name: "list",
+        summary: "List connections with their provider's default marked *",
+        args: [{ ...provider, required: false }],
+        flags: [],
+        examples: ["$ authsome connection list", "$ authsome connection list github --json"],
+      },
+      {
+        name: "set-default",
+        summary: "Make a connection its provider's default",
+        args: [provider, {
+          name: "connection",
+          description: "an existing connection of that provider (see: authsome connection list)",
+          required: true,
+        }],
+        flags: [],
+        examples: ["$ authsome connection set-default github work"],
+      },
+    ],
+  },
+  {
     name: "register",
     summary: "Validate and install a custom provider definition",
     args: [{
