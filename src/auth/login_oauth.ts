@@ -24,7 +24,7 @@ import type { AuthsomeContext } from "./context.ts";
 import { saveConnection } from "./connections.ts";
 import type { LoginResult, SecretCollector } from "./login_api_key.ts";
 import { auditedLogin } from "./login_audit.ts";
-import { findLoginTarget, type LoginTarget } from "./login_target.ts";
+import { findLoginTarget, type LoginTarget, reauthenticationReason } from "./login_target.ts";
 import { oauthDeps } from "./refresh.ts";
 import { ensureConfig } from "./setup.ts";
 
@@ -72,7 +72,13 @@ export async function loginWithOAuth(
   const provider = definition.name;
   const { snapshot, name, existing } = options.target ??
     await findLoginTarget(ctx, provider, options.connection);
-  if (existing && existing.status === "connected" && !options.force) {
+  const keep = existing && !options.force && reauthenticationReason(existing, {
+        scopes: options.scopes,
+        baseUrl: options.baseUrl,
+        defaultBaseUrl: definition.oauth.base_url,
+        now: ctx.platform.clock.now(),
+      }) === null;
+  if (keep) {
     return { status: "already_connected", provider, connection: name, recordStatus: "connected" };
   }
   const baseUrl = (options.baseUrl ?? existing?.baseUrl ?? definition.oauth.base_url)

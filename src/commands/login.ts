@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { findLoginTarget } from "../auth/login_target.ts";
+import { findLoginTarget, reauthenticationReason } from "../auth/login_target.ts";
 import type { LoginResult } from "../auth/login_api_key.ts";
 import { InterruptedError, UsageError } from "../errors.ts";
 import type { OAuthFlow } from "../model/provider.ts";
@@ -30,7 +30,17 @@ export async function run(invocation: Invocation): Promise<number> {
   const collector = terminalSecretCollector(platform, out, controller.signal);
   const target = await findLoginTarget(ctx, definition.name, connection);
   const { name, existing } = target;
-  if (existing?.status === "connected" && !force) {
+  const scopes = stringFlag(invocation, "scopes");
+  const scopeList = scopes === undefined ? undefined : scopes.split(/[\s,]+/).filter(Boolean);
+  const reason = existing && !force
+    ? reauthenticationReason(existing, {
+      scopes: scopeList,
+      baseUrl: stringFlag(invocation, "base-url"),
+      defaultBaseUrl: definition.oauth?.base_url,
+      now: platform.clock.now(),
+    })
+    : null;
+  if (existing && !force && reason === null) {
     report(out, {
       status: "already_connected",
       provider: definition.name,
@@ -40,6 +50,7 @@ export async function run(invocation: Invocation): Promise<number> {
     return 0;
   }
   out.note(`Starting login for ${definition.name}...`);
+  if (reason) out.note(`Logging in again (${name}): ${reason}.`);
   if (force && existing) out.warn("Forcing login will overwrite the existing connection.");
   let result: LoginResult;
   if (definition.auth_type === "api_key") {
@@ -64,7 +75,6 @@ export async function run(invocation: Invocation): Promise<number> {
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new UsageError(`--port must be 0..65535, got ${port}`);
     }
-    const scopes = stringFlag(invocation, "scopes");
     const removeListener = platform.onInterrupt(() => controller.abort());
     try {
       const { loginWithOAuth } = await import("../auth/login_oauth.ts");
@@ -73,7 +83,7 @@ export async function run(invocation: Invocation): Promise<number> {
         force,
         target,
         flow: flow as OAuthFlow,
-        scopes: scopes === undefined ? undefined : scopes.split(/[\s,]+/).filter(Boolean),
+        scopes: scopeList,
         baseUrl: stringFlag(invocation, "base-url"),
         port,
         signal: controller.signal,
