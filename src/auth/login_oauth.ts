@@ -287,6 +287,19 @@ async function clientFor(
   }
   const fromEnv = clientFromEnv(ctx, definition);
   if (fromEnv) return fromEnv;
+  // A public client needs no registration by the user: the definition's published id, or
+  // none at all for device flows that identify the login by its device code alone (Postiz).
+  const publicId = definition.client.client_id ??
+    (redirectUri === null && definition.oauth.device_token_request === "json" ? "" : null);
+  if (publicId !== null) {
+    return {
+      clientId: publicId,
+      clientSecret: null,
+      source: "user_supplied",
+      registration: null,
+      extra: { public_client: true },
+    };
+  }
   const clientId = (await ui.askClientId(
     definition.name,
     definition.display_name,

@@ -187,9 +187,14 @@ function checkExport(top: Fields): Partial<Record<ExportField, string>> {
 
 function checkClient(top: Fields): ClientEnv {
   const client = top.object("client");
+  const publicId = client?.string("client_id") ?? null;
+  if (publicId !== null && (publicId.trim() === "" || hasControlChars(publicId))) {
+    client!.fail("client_id", "must be a non-empty public client id");
+  }
   return {
     client_id_env: client?.envVar("client_id_env") ?? null,
     client_secret_env: client?.envVar("client_secret_env") ?? null,
+    ...(publicId === null ? {} : { client_id: publicId }),
   };
 }
 
