@@ -10,7 +10,7 @@ import { InterruptedError, UsageError } from "../errors.ts";
 import type { OAuthFlow } from "../model/provider.ts";
 import { booleanFlag, type Invocation, stringFlag } from "./invocation.ts";
 import type { Output } from "./output.ts";
-import { browserFormWanted } from "./secret_form.ts";
+import { desktopBrowserAvailable } from "./secret_form.ts";
 import { terminalSecretCollector } from "./secret_input.ts";
 
 /** Runs `login`. */
@@ -27,7 +27,10 @@ export async function run(invocation: Invocation): Promise<number> {
     );
   }
   const controller = new AbortController();
-  const collector = terminalSecretCollector(platform, out, controller.signal);
+  const noBrowser = booleanFlag(invocation, "no-browser");
+  const collector = terminalSecretCollector(platform, out, controller.signal, {
+    browser: !noBrowser,
+  });
   const target = await findLoginTarget(ctx, definition.name, connection);
   const { name, existing } = target;
   const scopes = stringFlag(invocation, "scopes");
@@ -62,7 +65,7 @@ export async function run(invocation: Invocation): Promise<number> {
     const { loginWithApiKey } = await import("../auth/login_api_key.ts");
     // Ctrl-C is caught only while the browser form may be up; otherwise the default (exit 130)
     // applies, and nothing has been written yet.
-    const removeListener = browserFormWanted(platform)
+    const removeListener = !noBrowser && desktopBrowserAvailable(platform)
       ? platform.onInterrupt(() => controller.abort())
       : () => {};
     try {
@@ -102,13 +105,14 @@ export async function run(invocation: Invocation): Promise<number> {
           return await platform.terminal.readLine(`${displayName} client id: `);
         },
         collectSecret: collector,
-        showAuthorizationUrl: (url) => showUrl(out, platform.openBrowser, url),
+        showAuthorizationUrl: (url) =>
+          showUrl(out, noBrowser ? () => Promise.resolve(false) : platform.openBrowser, url),
         showDeviceCode: async (info) => {
           out.note("");
           out.note(`To authorize, open: ${info.verificationUri}`);
           out.note(`and enter the code:  ${info.userCode}`);
           out.note("");
-          if (info.verificationUriComplete) {
+          if (info.verificationUriComplete && !noBrowser) {
             await platform.openBrowser(info.verificationUriComplete);
           }
           out.note(`Waiting for authorization (expires in ${info.expiresIn}s)...`);

@@ -62,8 +62,11 @@ export const COMMANDS: readonly CommandSpec[] = [
       "device_code prints a code to enter elsewhere. The OAuth client id and secret come from\n" +
       "the provider's environment variables (e.g. GITHUB_CLIENT_ID) or are asked for once.\n" +
       "API keys are read from the provider's environment variable, else typed at a masked\n" +
-      "prompt, else read from standard input when it is not a terminal. Never pass secrets\n" +
-      "as arguments. An existing connection is kept unless --force is given.",
+      "prompt, else read from standard input when it is not a terminal; with nothing on\n" +
+      "standard input, a desktop gets the browser form (unless --no-browser, CI or\n" +
+      "AUTHSOME_BROWSER=none). Never pass secrets as arguments. An existing connection is\n" +
+      "kept while it is connected, unexpired and has the asked --scopes and --base-url;\n" +
+      "--force replaces it anyway.",
     args: [provider],
     flags: [
       {
@@ -84,6 +87,11 @@ export const COMMANDS: readonly CommandSpec[] = [
         description: "loopback port for the OAuth redirect (0 = any free port)",
       },
       { name: "force", type: "boolean", description: "replace an existing connection" },
+      {
+        name: "no-browser",
+        type: "boolean",
+        description: "open no browser (authorization page or key form); print URLs instead",
+      },
     ],
     examples: [
       "$ authsome login github                      # browser login (PKCE)",
