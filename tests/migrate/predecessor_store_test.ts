@@ -44,7 +44,7 @@ Deno.test("readPredecessorStore sees records in the WAL and leaves every file as
     live.exec("PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0");
     live.prepare("INSERT OR REPLACE INTO kv VALUES (?, ?)").run(
       "profile:default:extra:state",
-      (await readValue(store, "profile:default:github:state"))!,
+      readValue(store, "profile:default:github:state")!,
     );
     const before = await tree(`${temp.home}/profiles/default`);
     assert.ok(before.has("store.db-wal"), "the WAL exists");
@@ -67,7 +67,7 @@ Deno.test("readPredecessorStore refuses a key that opens nothing", async () => {
   );
 });
 
-async function readValue(store: string, key: string): Promise<string | null> {
+function readValue(store: string, key: string): string | null {
   const db = new DatabaseSync(store, { readOnly: true });
   try {
     const row = db.prepare("SELECT value FROM kv WHERE key = ?").get(key) as
