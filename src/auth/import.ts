@@ -67,6 +67,8 @@ export interface ImportOptions {
 }
 
 const CONNECTION_STATUSES = new Set(["connected", "expired", "invalid"]);
+/** Profile and connection names this vault accepts (as `checkName`). */
+const VALID_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** Python writes `2026-01-02T03:04:05.123456+00:00`; the vault keeps RFC 3339 UTC. */
 function utc(value: unknown): string | null {
@@ -180,6 +182,13 @@ export async function importPredecessor(
         : `${record.kind} ${record.profile}/${record.provider}`;
       if (record.data === null) {
         report.skipped.push({ item: label, reason: record.problem ?? "unreadable" });
+        continue;
+      }
+      const badName = [record.profile, record.connectionName ?? "default"].find((n) =>
+        !VALID_NAME.test(n) || n.includes("..")
+      );
+      if (badName !== undefined) {
+        report.skipped.push({ item: label, reason: `"${badName}" is not a valid name here` });
         continue;
       }
       if (!registry.has(record.provider)) {
