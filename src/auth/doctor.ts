@@ -6,6 +6,7 @@
  */
 import { AuthsomeError, describeError } from "../errors.ts";
 import type { AuthsomeContext } from "./context.ts";
+import { connectionChecks } from "./doctor_connections.ts";
 
 /** One check's result. */
 export interface CheckResult {
@@ -13,6 +14,8 @@ export interface CheckResult {
   ok: boolean;
   detail: string;
   hint?: string;
+  /** Passed, but needs attention (printed as WARN; `doctor` still exits 0). */
+  warning?: boolean;
 }
 
 async function check(name: string, body: () => Promise<string>): Promise<CheckResult> {
@@ -133,5 +136,6 @@ export async function runDoctor(ctx: AuthsomeContext): Promise<CheckResult[]> {
       return `audit.log: ${lines.length} entries`;
     }),
   );
+  results.push(...await connectionChecks(ctx));
   return results;
 }

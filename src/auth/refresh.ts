@@ -30,6 +30,7 @@ import { resolveTemplate } from "../providers/registry.ts";
 import { loadClient } from "./clients.ts";
 import type { AuthsomeContext } from "./context.ts";
 import { findConnection, loginCommand, loginFlagsFor, saveConnection } from "./connections.ts";
+import { CLIENT_ERRORS, statusCommand } from "./recovery.ts";
 import { isPastExpiry, needsRefresh } from "./refresh_rule.ts";
 
 /** How long a refresh may wait for the vault lock: a peer may be mid-request. */
@@ -70,6 +71,13 @@ export function recoveryHint(connection: Connection, reason: string): string {
   const provider = connection.provider;
   const flags = loginFlagsFor(connection);
   if (reason === "expired_token") return loginCommand(provider, { ...flags, force: true });
+  // A dead grant of a named connection (or profile): log in to that one connection again, since
+  // `revoke` would take the provider's other connections with it. The page's revoke-then-login
+  // stays for the default connection (as printed there) and for a rejected client, which every
+  // connection shares and `login --force` would reuse.
+  if (REJECTING_ERRORS.has(reason) && !CLIENT_ERRORS.has(reason) && !isDefaultTarget(flags)) {
+    return loginCommand(provider, { ...flags, force: true });
+  }
   if (REJECTING_ERRORS.has(reason)) {
     const profile = flags.profile === undefined ? "" : ` --profile ${flags.profile}`;
     return `authsome revoke ${provider}${profile}     # clear local state + remote (if supported)\n` +
@@ -77,10 +85,11 @@ export function recoveryHint(connection: Connection, reason: string): string {
   }
   // Nothing to refresh with (no refresh token, no client): only a new login helps.
   if (reason.startsWith("no ")) return loginCommand(provider, { ...flags, force: true });
-  const get = `authsome get ${provider}` +
-    (flags.connection === undefined ? "" : ` --connection ${flags.connection}`) +
-    (flags.profile === undefined ? "" : ` --profile ${flags.profile}`);
-  return `Retry once your network is back: ${get} --field status`;
+  return `Retry once your network is back: ${statusCommand(connection)}`;
+}
+
+function isDefaultTarget(flags: { connection?: string; profile?: string }): boolean {
+  return flags.connection === undefined && flags.profile === undefined;
 }
 
 /** `refresh failed for <provider> (<connection>): <reason>` */

@@ -199,7 +199,7 @@ async function status(invocation: Invocation): Promise<number> {
         uptime_seconds: health.uptime_seconds,
       });
     } else {
-      out.line(`authsome daemon is running
+      out.result(`authsome daemon is running
   pid:     ${health.pid}
   port:    ${health.port}
   url:     ${url}
@@ -219,7 +219,7 @@ async function status(invocation: Invocation): Promise<number> {
       message,
     });
   } else {
-    out.line(message);
+    out.result(message);
     if (state === "absent" || state === "stale") out.note("Start it with: authsome daemon start");
   }
   return ExitCode.daemonUnavailable;

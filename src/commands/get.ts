@@ -7,7 +7,7 @@
 import { accessConnection } from "../auth/access.ts";
 import { daemonField } from "../daemon/client.ts";
 import { CredentialMissingError, UsageError } from "../errors.ts";
-import { CONNECTION_DISPLAY_FIELDS } from "../model/connection.ts";
+import { type Connection, CONNECTION_DISPLAY_FIELDS, SECRET_FIELDS } from "../model/connection.ts";
 import {
   connectionView,
   type DisplayField,
@@ -15,6 +15,7 @@ import {
   fieldValue,
   isSecretField,
 } from "../model/connection_view.ts";
+import { loginCommand, loginFlagsFor } from "../auth/connections.ts";
 import { booleanFlag, type Invocation, stringFlag } from "./invocation.ts";
 
 /** Runs `get`. */
@@ -34,7 +35,8 @@ export async function run(invocation: Invocation): Promise<number> {
       field,
       connection: stringFlag(invocation, "connection"),
     });
-    if (served) {
+    // A field the connection does not have is reported from the vault below, with what it has.
+    if (served && served.value !== null) {
       if (served.warning) out.warn(served.warning);
       if (out.json) out.jsonValue({ [field]: served.value });
       else out.data(`${fieldText(served.value)}\n`);
@@ -52,6 +54,12 @@ export async function run(invocation: Invocation): Promise<number> {
   });
   if (refreshError) out.warn(refreshError.message);
   if (warning) out.warn(warning);
+  if (
+    field !== undefined && isSecretField(field) &&
+    fieldValue(connection, field as DisplayField, false) === null
+  ) {
+    throw missingSecretField(connection, field);
+  }
   if (revealing) {
     await ctx.audit.append({
       event: "get",
@@ -80,4 +88,27 @@ export async function run(invocation: Invocation): Promise<number> {
     out.data(`${key}: ${fieldText(value)}`);
   }
   return 0;
+}
+
+/**
+ * Asking for a secret the connection does not hold (`access_token` of an API key) is an error,
+ * not an empty line a script would send as a credential: it names the secrets that exist.
+ */
+function missingSecretField(connection: Connection, field: string): CredentialMissingError {
+  const held = SECRET_FIELDS.filter((name) => fieldValue(connection, name, false) !== null);
+  const kind = connection.authType === "api_key" ? "an API-key" : "an OAuth2";
+  const where = `${connection.provider} (${connection.connectionName})`;
+  const flags = loginFlagsFor(connection);
+  const get = `authsome get ${connection.provider}` +
+    (flags.connection === undefined ? "" : ` --connection ${flags.connection}`) +
+    (flags.profile === undefined ? "" : ` --profile ${flags.profile}`);
+  return new CredentialMissingError(
+    `${where} is ${kind} connection with no ${field}; ` +
+      (held.length > 0 ? `it has: ${held.join(", ")}` : "it holds no secret"),
+    {
+      hint: held.length > 0
+        ? `${get} --field ${held[0]}`
+        : loginCommand(connection.provider, { ...flags, force: true }),
+    },
+  );
 }

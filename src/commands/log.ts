@@ -42,6 +42,6 @@ export async function run(invocation: Invocation): Promise<number> {
     out.line("No audit log entries yet.");
     return 0;
   }
-  for (const entry of entries) out.line(describe(entry as Record<string, unknown>));
+  for (const entry of entries) out.result(describe(entry as Record<string, unknown>));
   return 0;
 }

@@ -100,18 +100,18 @@ export async function run(invocation: Invocation): Promise<number> {
                 : `Run the login in a terminal: authsome login ${provider}`,
             });
           }
-          out.note(`Register an OAuth app for ${displayName} with this redirect URL:`);
-          out.note(`  ${redirectUri}`);
+          out.instruct(`Register an OAuth app for ${displayName} with this redirect URL:`);
+          out.instruct(`  ${redirectUri}`);
           return await platform.terminal.readLine(`${displayName} client id: `);
         },
         collectSecret: collector,
         showAuthorizationUrl: (url) =>
           showUrl(out, noBrowser ? () => Promise.resolve(false) : platform.openBrowser, url),
         showDeviceCode: async (info) => {
-          out.note("");
-          out.note(`To authorize, open: ${info.verificationUri}`);
-          out.note(`and enter the code:  ${info.userCode}`);
-          out.note("");
+          out.instruct("");
+          out.instruct(`To authorize, open: ${info.verificationUri}`);
+          out.instruct(`and enter the code:  ${info.userCode}`);
+          out.instruct("");
           if (info.verificationUriComplete && !noBrowser) {
             await platform.openBrowser(info.verificationUriComplete);
           }
@@ -136,8 +136,8 @@ async function showUrl(
   openBrowser: (url: string) => Promise<boolean>,
   url: string,
 ): Promise<void> {
-  out.note("Open this URL in your browser to authorize:");
-  out.note(`  ${url}`);
+  out.instruct("Open this URL in your browser to authorize:");
+  out.instruct(`  ${url}`);
   if (await openBrowser(url)) out.note("(opened in your browser)");
   out.note("Waiting for the browser to come back (5 minutes)...");
 }

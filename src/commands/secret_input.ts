@@ -35,7 +35,7 @@ export function terminalSecretCollector(
         hint: request.hint,
         docs: request.docs,
       },
-      (text) => out.note(text),
+      (text) => out.instruct(text),
       signal,
     );
   return async (request: SecretRequest) => {

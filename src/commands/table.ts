@@ -14,6 +14,13 @@ const connection: FlagSpec = {
   description: "connection name (default: the provider's default connection)",
 };
 
+const yes: FlagSpec = {
+  name: "yes",
+  short: "y",
+  type: "boolean",
+  description: "do not ask for confirmation on a terminal",
+};
+
 const daemonPort: FlagSpec = {
   name: "port",
   type: "number",
@@ -105,22 +112,33 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "logout",
     summary: "Delete one connection (revoking it remotely where supported)",
+    description: "Deletes one connection, revoking its tokens at the provider where supported.\n" +
+      "On a terminal it asks first; --yes skips the question. When standard input is not\n" +
+      "a terminal (scripts, CI) it does not ask.",
     args: [provider],
-    flags: [connection],
-    examples: ["$ authsome logout github", "$ authsome logout openai --connection ci"],
+    flags: [connection, yes],
+    examples: ["$ authsome logout github", "$ authsome logout openai --connection ci --yes"],
   },
   {
     name: "revoke",
     summary: "Delete every connection and the client config of a provider",
+    description:
+      "Deletes every connection and the OAuth client config of a provider, revoking remotely\nwhere supported.\n" +
+      "On a terminal it asks first; --yes skips the question. When standard input is not\n" +
+      "a terminal (scripts, CI) it does not ask.",
     args: [provider],
-    flags: [],
-    examples: ["$ authsome revoke github"],
+    flags: [yes],
+    examples: ["$ authsome revoke github", "$ authsome revoke github --yes"],
   },
   {
     name: "remove",
     summary: "Revoke a provider and delete its custom definition",
+    description:
+      "Revokes the provider (every connection and the client config), then deletes its custom\ndefinition. A bundled definition stays available.\n" +
+      "On a terminal it asks first; --yes skips the question. When standard input is not\n" +
+      "a terminal (scripts, CI) it does not ask.",
     args: [provider],
-    flags: [],
+    flags: [yes],
     examples: ["$ authsome remove my-api"],
   },
   {

@@ -275,8 +275,28 @@ Deno.test("recovery hints target the failing connection: the page's commands for
     recoveryHint(at("ci", "work"), "expired_token"),
     "authsome login fakehub --connection ci --profile work --force",
   );
+  // A dead grant of one named connection: log in to it again, not revoke all of them.
   assert.equal(
     recoveryHint(at("ci", "work"), "invalid_grant"),
+    "authsome login fakehub --connection ci --profile work --force",
+  );
+  assert.equal(
+    recoveryHint(at("ci", "default"), "invalid_grant"),
+    "authsome login fakehub --connection ci --force",
+  );
+  assert.equal(
+    recoveryHint(at("default", "work"), "invalid_grant"),
+    "authsome login fakehub --profile work --force",
+  );
+  // The page's exact commands for the default connection of the default profile.
+  assert.equal(
+    recoveryHint(at("default", "default"), "invalid_grant"),
+    "authsome revoke fakehub     # clear local state + remote (if supported)\n" +
+      "authsome login fakehub      # re-run the flow",
+  );
+  // A rejected client is shared by every connection and `login --force` would reuse it: revoke.
+  assert.equal(
+    recoveryHint(at("ci", "work"), "invalid_client"),
     "authsome revoke fakehub --profile work     # clear local state + remote (if supported)\n" +
       "authsome login fakehub --connection ci --profile work      # re-run the flow",
   );
