@@ -1,5 +1,6 @@
 /**
- * The HTTP header a credential is sent in. OAuth2: `Authorization: Bearer <token>`, or the
+ * The HTTP header a credential is sent in. OAuth2: `Authorization: Bearer <token>` whatever the
+ * stored `token_type`, or the
  * provider's fixed `oauth.header_prefix` (`""` sends the raw token). API keys: the provider's
  * header name and prefix, or HTTP Basic authentication (RFC 7617) with the key as user name or
  * password when the provider says `basic_auth`.
@@ -41,10 +42,9 @@ export function authHeader(definition: ProviderDefinition, connection: Connectio
   if (fixed !== null) {
     return { name: "Authorization", value: new Secret(fixed ? `${fixed} ${token}` : token) };
   }
-  const type = connection.tokenType && connection.tokenType.toLowerCase() !== "bearer"
-    ? connection.tokenType
-    : "Bearer";
-  return { name: "Authorization", value: new Secret(`${type} ${token}`) };
+  // Always Bearer (RFC 6750): the token_type is never used as the scheme. Login and refresh
+  // refuse the types that are not bearer tokens (DPoP, N_A, ...).
+  return { name: "Authorization", value: new Secret(`Bearer ${token}`) };
 }
 
 function missing(connection: Connection): CredentialMissingError {

@@ -9,21 +9,22 @@ import { AuthenticationError, UsageError } from "../errors.ts";
 import type { Connection, OAuthClient } from "../model/connection.ts";
 import { rfc3339 } from "../model/timestamp.ts";
 import type { OAuthFlow, OAuthProviderDefinition } from "../model/provider.ts";
-import type { Secret } from "../model/secret.ts";
 import { buildAuthorizationUrl } from "../oauth/authorize_url.ts";
 import { startCallbackListener } from "../oauth/callback_server.ts";
-import { registerClient } from "../oauth/dcr.ts";
 import { pollForDeviceToken, startDeviceAuthorization } from "../oauth/device_code.ts";
-import { discoverServerMetadata } from "../oauth/discovery.ts";
+import { endpointUrlProblem } from "../oauth/endpoint_url.ts";
 import { createPkcePair, createState } from "../oauth/pkce.ts";
 import { exchangeAuthorizationCode } from "../oauth/token_client.ts";
-import { OAuthProtocolError, type TokenSet } from "../oauth/types.ts";
+import { type ClientCredentials, OAuthProtocolError, type TokenSet } from "../oauth/types.ts";
 import { resolveTemplate } from "../providers/registry.ts";
+import { storedAuthMethod } from "./client_auth.ts";
 import { clientFromEnv, findClient, saveClient } from "./clients.ts";
 import type { AuthsomeContext } from "./context.ts";
 import { saveConnection } from "./connections.ts";
 import type { LoginResult, SecretCollector } from "./login_api_key.ts";
 import { auditedLogin } from "./login_audit.ts";
+import { registerDynamicClient } from "./login_dcr.ts";
+import { type ServerInfo, serverMetadata, withAuthMethod } from "./login_server.ts";
 import { findLoginTarget, type LoginTarget, reauthenticationReason } from "./login_target.ts";
 import { oauthDeps } from "./refresh.ts";
 import { ensureConfig } from "./setup.ts";
@@ -83,6 +84,7 @@ export async function loginWithOAuth(
   }
   const baseUrl = (options.baseUrl ?? existing?.baseUrl ?? definition.oauth.base_url)
     ?.replace(/\/+$/, "") ?? null;
+  checkBaseUrl(definition, baseUrl, options.baseUrl !== undefined);
   const scopes = options.scopes ?? definition.oauth.scopes;
   const storedClient = await findClient(snapshot, ctx.profile, provider);
   await auditedLogin(ctx, { provider, connection: name, flow: options.flow }, async () => {
@@ -125,6 +127,24 @@ export async function loginWithOAuth(
   return { status: "success", provider, connection: name, recordStatus: "connected" };
 }
 
+/**
+ * `--base-url` (or the stored base URL) obeys the endpoint rule: https, or http on a loopback
+ * host. Checked before anything is sent.
+ */
+function checkBaseUrl(
+  definition: OAuthProviderDefinition,
+  baseUrl: string | null,
+  fromFlag: boolean,
+): void {
+  if (baseUrl === null) return;
+  const problem = endpointUrlProblem(baseUrl, fromFlag ? "--base-url" : "the stored base URL");
+  if (problem) {
+    throw new UsageError(problem, {
+      hint: `authsome login ${definition.name} --base-url https://<host>`,
+    });
+  }
+}
+
 interface FlowInput extends Omit<OAuthLoginOptions, "baseUrl" | "scopes"> {
   baseUrl: string | null;
   scopes: string[];
@@ -153,7 +173,11 @@ async function runFlow(
       "device authorization URL",
       definition.name,
     );
-    const client = await clientFor(ctx, definition, input, ui, null);
+    const client = withAuthMethod(
+      definition,
+      await clientFor(ctx, definition, input, ui, null),
+      null,
+    );
     const deps = oauthDeps(ctx, input.signal);
     const authorization = await startDeviceAuthorization(deps, {
       url: deviceUrl,
@@ -180,14 +204,22 @@ async function runFlow(
     "authorization URL",
     definition.name,
   );
+  const server = await serverMetadata(ctx, definition, input, authorizationUrl);
   const urls = { authorizationUrl, tokenUrl };
   if (input.flow === "pkce") {
     return await pkceFlow(
       ctx,
+      definition,
       input,
       ui,
       urls,
-      (redirectUri) => clientFor(ctx, definition, input, ui, redirectUri),
+      server,
+      async (redirectUri) =>
+        withAuthMethod(
+          definition,
+          await clientFor(ctx, definition, input, ui, redirectUri),
+          server.metadata,
+        ),
     );
   }
   // Dynamic client registration: reuse a registered client; register again if the server
@@ -197,16 +229,23 @@ async function runFlow(
     try {
       return await pkceFlow(
         ctx,
+        definition,
         input,
         ui,
         urls,
+        server,
         async (redirectUri) =>
-          registered ??= await registerDynamicClient(
-            ctx,
+          withAuthMethod(
             definition,
-            input,
-            authorizationUrl,
-            redirectUri,
+            registered ??= await registerDynamicClient(
+              ctx,
+              definition,
+              input,
+              ui,
+              server,
+              redirectUri,
+            ),
+            server.metadata,
           ),
       );
     } catch (error) {
@@ -228,9 +267,11 @@ async function runFlow(
 
 async function pkceFlow(
   ctx: AuthsomeContext,
+  definition: OAuthProviderDefinition,
   input: FlowInput,
   ui: OAuthLoginUi,
   urls: { authorizationUrl: string; tokenUrl: string },
+  server: ServerInfo,
   clientForRedirect: (redirectUri: string) => Promise<OAuthClient>,
 ): Promise<{ tokens: TokenSet; client: OAuthClient }> {
   const deps = oauthDeps(ctx, input.signal);
@@ -241,6 +282,9 @@ async function pkceFlow(
     state,
     timeoutMs: CALLBACK_TIMEOUT_MS,
     signal: input.signal,
+    expectedIssuer: server.issuer,
+    requireIssuer: server.metadata?.authorization_response_iss_parameter_supported === true,
+    host: definition.oauth.redirect_host ?? undefined,
   });
   try {
     const client = await clientForRedirect(callback.redirectUri);
@@ -267,8 +311,12 @@ async function pkceFlow(
   }
 }
 
-function credentials(client: OAuthClient): { clientId: string; clientSecret: Secret | null } {
-  return { clientId: client.clientId!, clientSecret: client.clientSecret };
+function credentials(client: OAuthClient): ClientCredentials {
+  return {
+    clientId: client.clientId!,
+    clientSecret: client.clientSecret,
+    authMethod: storedAuthMethod(client),
+  };
 }
 
 /**
@@ -325,46 +373,5 @@ async function clientFor(
     source: "user_supplied",
     registration: null,
     extra: {},
-  };
-}
-
-async function registerDynamicClient(
-  ctx: AuthsomeContext,
-  definition: OAuthProviderDefinition,
-  input: FlowInput,
-  authorizationUrl: string,
-  redirectUri: string,
-): Promise<OAuthClient> {
-  const deps = oauthDeps(ctx, input.signal);
-  let registrationEndpoint = definition.oauth.registration_endpoint
-    ? resolveTemplate(definition.oauth.registration_endpoint, input.baseUrl)
-    : null;
-  if (!registrationEndpoint) {
-    const metadata = await discoverServerMetadata(deps, new URL(authorizationUrl).origin);
-    registrationEndpoint = typeof metadata.registration_endpoint === "string"
-      ? metadata.registration_endpoint
-      : null;
-    if (!registrationEndpoint) {
-      throw new AuthenticationError(
-        `${definition.name} does not advertise a registration endpoint`,
-        { hint: `authsome login ${definition.name} --flow pkce` },
-      );
-    }
-  }
-  const registered = await registerClient(deps, {
-    registrationEndpoint,
-    redirectUris: [redirectUri],
-    clientName: `authsome-${definition.name}`,
-    scopes: input.scopes,
-  });
-  return {
-    clientId: registered.clientId,
-    clientSecret: registered.clientSecret,
-    source: "dcr",
-    registration: registered.registration,
-    // Kept (inside the encrypted vault) for RFC 7592 client management.
-    extra: registered.registrationAccessToken
-      ? { registration_access_token: registered.registrationAccessToken.reveal() }
-      : {},
   };
 }

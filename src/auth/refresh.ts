@@ -22,6 +22,7 @@ import type { ProviderDefinition } from "../model/provider.ts";
 import { refreshAccessToken } from "../oauth/token_client.ts";
 import {
   EndpointUnreachableError,
+  errorCodeOf,
   type OAuthDeps,
   OAuthProtocolError,
   REJECTING_ERRORS,
@@ -67,7 +68,9 @@ export interface RefreshOutcome {
  * The recovery commands of the troubleshooting page, by cause, for this connection (the page's
  * exact commands for the `default` connection of the `default` profile).
  */
-export function recoveryHint(connection: Connection, reason: string): string {
+export function recoveryHint(connection: Connection, reasonText: string): string {
+  // `invalid_grant (bad_refresh_token)` is handled as `invalid_grant`.
+  const reason = errorCodeOf(reasonText);
   const provider = connection.provider;
   const flags = loginFlagsFor(connection);
   if (reason === "expired_token") return loginCommand(provider, { ...flags, force: true });
@@ -269,7 +272,8 @@ async function requestRefresh(
       const rejecting = REJECTING_ERRORS.has(error.oauthError);
       // Other OAuth errors (invalid_request, invalid_scope, ...) say nothing certain about
       // the grant: they are reported but never turn the connection invalid.
-      return { kind: "failed", reason: error.oauthError, rejected: rejecting, peer: false };
+      // The reason names the provider's own code too when it was normalised.
+      return { kind: "failed", reason: error.codeText, rejected: rejecting, peer: false };
     }
     ctx.log.debug(`refresh failed unexpectedly: ${describeError(error)}`);
     throw error;

@@ -22,6 +22,8 @@ import {
   type OAuthFlow,
   type ProviderBase,
   type ProviderDefinition,
+  REDIRECT_HOSTS,
+  TOKEN_ENDPOINT_AUTH_METHODS,
 } from "../model/provider.ts";
 import { Fields, hasControlChars, isObject, regexError, typeName } from "./fields.ts";
 
@@ -128,6 +130,14 @@ function checkOAuth(top: Fields, flow: OAuthFlow): OAuthBlock {
       "oauth2_form",
     ),
     header_prefix: checkHeaderPrefix(block, block.string("header_prefix")),
+    issuer: block.url("issuer", false, base_url),
+    token_endpoint_auth_method: block.present("token_endpoint_auth_method")
+      ? block.oneOf("token_endpoint_auth_method", TOKEN_ENDPOINT_AUTH_METHODS)
+      : null,
+    registration_token_env: block.envVar("registration_token_env"),
+    redirect_host: block.present("redirect_host")
+      ? block.oneOf("redirect_host", REDIRECT_HOSTS)
+      : null,
   };
 }
 

@@ -140,6 +140,36 @@ Deno.test("invalid_grant sent with HTTP 200 (GitHub style) is still invalid", as
   assert.equal((await f.stored()).status, "invalid");
 });
 
+Deno.test("GitHub's bad_refresh_token: invalid, and the message names the provider's code", async () => {
+  await using f = await oauthFixture({ now: AFTER_EXPIRY });
+  f.server.faults.push("/token", { oauthError: "bad_refresh_token", status: 200 });
+  const error = await refreshFailure(f);
+  assert.equal(
+    error.message,
+    "refresh failed for fakehub (default): invalid_grant (bad_refresh_token)",
+  );
+  // Still the recovery of an invalid_grant, now and on the next (local) failure.
+  assert.match(error.hint ?? "", /^authsome revoke fakehub\b/);
+  const stored = await f.stored();
+  assert.equal(stored.status, "invalid");
+  assert.equal(stored.lastRefreshError, "invalid_grant (bad_refresh_token)");
+  const again = await refreshFailure(f);
+  assert.equal(again.message, error.message);
+  assert.equal(again.hint, error.hint);
+  assert.equal(f.tokenRequests(), 1);
+});
+
+Deno.test("Slack's invalid_client_id: invalid_client (invalid_client_id)", async () => {
+  await using f = await oauthFixture({ now: AFTER_EXPIRY });
+  f.server.faults.push("/token", { oauthError: "invalid_client_id", status: 200 });
+  const error = await refreshFailure(f);
+  assert.equal(
+    error.message,
+    "refresh failed for fakehub (default): invalid_client (invalid_client_id)",
+  );
+  assert.equal((await f.stored()).status, "invalid");
+});
+
 Deno.test("invalid_grant in a form-encoded answer is still invalid", async () => {
   await using f = await oauthFixture({ now: AFTER_EXPIRY });
   f.server.faults.push("/token", { oauthError: "invalid_grant", status: 200, formEncoded: true });
