@@ -38,7 +38,8 @@ export type AuditEventName =
   | "run"
   | "refresh"
   | "daemon_start"
-  | "daemon_stop";
+  | "daemon_stop"
+  | "import";
 
 /** What a caller hands to {@linkcode AuditLog.append}; `timestamp` is added there. */
 export interface AuditEvent {

@@ -25,7 +25,7 @@ import type { LoginResult, SecretCollector } from "./login_api_key.ts";
 import { auditedLogin } from "./login_audit.ts";
 import { registerDynamicClient } from "./login_dcr.ts";
 import { type ServerInfo, serverMetadata, withAuthMethod } from "./login_server.ts";
-import { findLoginTarget, type LoginTarget } from "./login_target.ts";
+import { findLoginTarget, type LoginTarget, reauthenticationReason } from "./login_target.ts";
 import { oauthDeps } from "./refresh.ts";
 import { ensureConfig } from "./setup.ts";
 
@@ -73,7 +73,13 @@ export async function loginWithOAuth(
   const provider = definition.name;
   const { snapshot, name, existing } = options.target ??
     await findLoginTarget(ctx, provider, options.connection);
-  if (existing && existing.status === "connected" && !options.force) {
+  const keep = existing && !options.force && reauthenticationReason(existing, {
+        scopes: options.scopes,
+        baseUrl: options.baseUrl,
+        defaultBaseUrl: definition.oauth.base_url,
+        now: ctx.platform.clock.now(),
+      }) === null;
+  if (keep) {
     return { status: "already_connected", provider, connection: name, recordStatus: "connected" };
   }
   const baseUrl = (options.baseUrl ?? existing?.baseUrl ?? definition.oauth.base_url)
@@ -103,7 +109,10 @@ export async function loginWithOAuth(
       obtainedAt: rfc3339(now),
       apiKey: null,
       baseUrl,
-      hostUrl: definition.host_url,
+      // A predecessor-style `{base_url}/api` host is stored resolved, like the endpoints.
+      hostUrl: definition.host_url === null || !definition.host_url.includes("{base_url}")
+        ? definition.host_url
+        : resolveTemplate(definition.host_url, baseUrl),
       lastRefreshAt: null,
       lastRefreshError: null,
       metadata: existing?.metadata ?? {},
@@ -326,6 +335,19 @@ async function clientFor(
   }
   const fromEnv = clientFromEnv(ctx, definition);
   if (fromEnv) return fromEnv;
+  // A public client needs no registration by the user: the definition's published id, or
+  // none at all for device flows that identify the login by its device code alone (Postiz).
+  const publicId = definition.client.client_id ??
+    (redirectUri === null && definition.oauth.device_token_request === "json" ? "" : null);
+  if (publicId !== null) {
+    return {
+      clientId: publicId,
+      clientSecret: null,
+      source: "user_supplied",
+      registration: null,
+      extra: { public_client: true },
+    };
+  }
   const clientId = (await ui.askClientId(
     definition.name,
     definition.display_name,

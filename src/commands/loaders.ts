@@ -26,4 +26,6 @@ export const COMMAND_LOADERS: Record<string, () => Promise<CommandModule>> = {
   whoami: () => import("./whoami.ts"),
   daemon: () => import("./daemon.ts"),
   completions: () => import("./completions_command.ts"),
+  import: () => import("./import.ts"),
+  connection: () => import("./connection.ts"),
 };

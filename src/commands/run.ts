@@ -6,6 +6,7 @@
  */
 import { UsageError } from "../errors.ts";
 import { buildChildEnv, collectEnvCredentials } from "../run/env_credentials.ts";
+import { insideProxySession } from "../run/proxy_mode.ts";
 import { booleanFlag, type Invocation, stringFlag } from "./invocation.ts";
 
 /** Runs `run`. */
@@ -13,19 +14,28 @@ export async function run(invocation: Invocation): Promise<number> {
   const { ctx, out, parsed, platform } = invocation;
   const command = parsed.rest;
   if (command.length === 0) {
-    throw new UsageError("missing command after --", { hint: "authsome run --env -- <command>" });
+    throw new UsageError("missing command to run", { hint: "authsome run <command> [args...]" });
   }
   const providers = (parsed.flags.provider as string[] | undefined) ?? [];
   const connection = stringFlag(invocation, "connection");
   const mode = booleanFlag(invocation, "env") ? "env" : "proxy";
   let env: Record<string, string>;
   let sources: string[];
+  let nested = false;
   let cleanup = () => Promise.resolve();
   if (mode === "env") {
     const credentials = await collectEnvCredentials(ctx, { providers, connection });
     for (const warning of credentials.warnings) out.warn(warning);
     env = buildChildEnv(platform.envAll(), credentials.variables);
     sources = credentials.sources;
+  } else if (insideProxySession(platform.env)) {
+    out.note(
+      "already inside an authsome run proxy session (AUTHSOME_PROXY_MODE=true); " +
+        "the command runs behind that proxy",
+    );
+    env = buildChildEnv(platform.envAll(), new Map());
+    sources = [];
+    nested = true;
   } else {
     const { startProxySession } = await import("../run/proxy_session.ts");
     const session = await startProxySession(ctx, { providers, connection });
@@ -34,7 +44,7 @@ export async function run(invocation: Invocation): Promise<number> {
     sources = session.sources;
     cleanup = () => session.close();
   }
-  if (sources.length === 0) {
+  if (sources.length === 0 && !nested) {
     out.warn("no connections to inject; running the command without credentials");
   }
   const program = command[0].split("/").pop() ?? command[0];

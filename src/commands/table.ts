@@ -69,8 +69,11 @@ export const COMMANDS: readonly CommandSpec[] = [
       "device_code prints a code to enter elsewhere. The OAuth client id and secret come from\n" +
       "the provider's environment variables (e.g. GITHUB_CLIENT_ID) or are asked for once.\n" +
       "API keys are read from the provider's environment variable, else typed at a masked\n" +
-      "prompt, else read from standard input when it is not a terminal. Never pass secrets\n" +
-      "as arguments. An existing connection is kept unless --force is given.",
+      "prompt, else read from standard input when it is not a terminal; with nothing on\n" +
+      "standard input, a desktop gets the browser form (unless --no-browser, CI or\n" +
+      "AUTHSOME_BROWSER=none). Never pass secrets as arguments. An existing connection is\n" +
+      "kept while it is connected, unexpired and has the asked --scopes and --base-url;\n" +
+      "--force replaces it anyway.",
     args: [provider],
     flags: [
       {
@@ -91,6 +94,11 @@ export const COMMANDS: readonly CommandSpec[] = [
         description: "loopback port for the OAuth redirect (0 = any free port)",
       },
       { name: "force", type: "boolean", description: "replace an existing connection" },
+      {
+        name: "no-browser",
+        type: "boolean",
+        description: "open no browser (authorization page or key form); print URLs instead",
+      },
     ],
     examples: [
       "$ authsome login github                      # browser login (PKCE)",
@@ -132,6 +140,38 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: [provider],
     flags: [yes],
     examples: ["$ authsome remove my-api"],
+  },
+  {
+    name: "connection",
+    summary: "List connections and choose each provider's default",
+    description: "get, export and run use a provider's default connection unless --connection\n" +
+      "names another. The first connection of a provider becomes its default.",
+    args: [],
+    flags: [],
+    examples: [
+      "$ authsome connection list",
+      "$ authsome connection set-default github work",
+    ],
+    subcommands: [
+      {
+        name: "list",
+        summary: "List connections with their provider's default marked *",
+        args: [{ ...provider, required: false }],
+        flags: [],
+        examples: ["$ authsome connection list", "$ authsome connection list github --json"],
+      },
+      {
+        name: "set-default",
+        summary: "Make a connection its provider's default",
+        args: [provider, {
+          name: "connection",
+          description: "an existing connection of that provider (see: authsome connection list)",
+          required: true,
+        }],
+        flags: [],
+        examples: ["$ authsome connection set-default github work"],
+      },
+    ],
   },
   {
     name: "register",
@@ -202,7 +242,9 @@ export const COMMANDS: readonly CommandSpec[] = [
       "sees the placeholder authsome-proxy-managed. With --env, the real credentials are set\n" +
       "under their export.env names instead, for tools that ignore proxies. Credentials are\n" +
       "refreshed first. Without --provider, every provider with a connection is included.\n" +
-      "The exit code is the child's.",
+      'The first word that is not a flag starts the command ("--" is optional); every word\n' +
+      "after it belongs to the command. The child sees AUTHSOME_PROXY_MODE=true; a run inside\n" +
+      "such a session reuses its proxy. The exit code is the child's.",
     args: [],
     flags: [
       {
@@ -217,9 +259,32 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     passthrough: true,
     examples: [
+      "$ authsome run python agent.py",
       "$ authsome run -- python agent.py",
       "$ authsome run --env -- python agent.py",
       "$ authsome run --env --provider openai -- ./eval.sh --fast",
+    ],
+  },
+  {
+    name: "import",
+    summary: "Import connections and custom providers from the Python authsome",
+    description:
+      "The Python authsome (v0.1/v0.2) uses the same home, ~/.authsome, with its own key file\n" +
+      "and a SQLite store under profiles/. import copies its connections, OAuth clients,\n" +
+      "default connections and custom providers into vault.enc. Its files are only read,\n" +
+      "never changed, so running import again is safe: what is already here is skipped.\n" +
+      "A key kept in the OS keyring is passed as AUTHSOME_IMPORT_KEY (base64).",
+    args: [],
+    flags: [{
+      name: "from",
+      type: "string",
+      valueName: "<dir>",
+      completeWith: "file",
+      description: "the Python authsome's home (default: this home)",
+    }],
+    examples: [
+      "$ authsome import",
+      "$ authsome import --from /backup/old-authsome-home --json",
     ],
   },
   {

@@ -138,6 +138,11 @@ export interface ClientEnv {
   client_id_env: string | null;
   /** Environment variable holding the client secret, or null. */
   client_secret_env: string | null;
+  /**
+   * A public client id the provider publishes for native apps (no secret), used when no client
+   * is stored or set in the environment; absent when the definition has none.
+   */
+  client_id?: string;
 }
 
 /** Fields common to both kinds of definition. */

@@ -394,7 +394,8 @@ export function postWithClient(deps: OAuthDeps, post: ClientPost): Promise<Endpo
     const pair = `${formEncode(post.client.clientId)}:${formEncode(secret)}`;
     headers.set("Authorization", `Basic ${btoa(pair)}`);
   } else {
-    fields.client_id = post.client.clientId;
+    // "": a public client the provider knows by no id (device flows keyed by the device code).
+    if (post.client.clientId !== "") fields.client_id = post.client.clientId;
     if (method === "client_secret_post") fields.client_secret = secret;
   }
   let body: string;

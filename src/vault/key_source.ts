@@ -21,6 +21,7 @@ import {
   MIN_PBKDF2_ITERATIONS,
   type VaultHeader,
 } from "./format.ts";
+import { parsePredecessorKeyFile } from "./predecessor.ts";
 
 /** A resolved key and the header parameters it implies. */
 export interface ResolvedKey {
@@ -84,7 +85,9 @@ async function readKeyFile(platform: Platform, paths: HomePaths): Promise<Uint8A
     platform.fs.readTextFile(paths.masterKey),
   ]);
   if (text === null) return null;
-  const key = decodeKey(text);
+  // The Python predecessor's JSON key file holds a key of the same kind: reusing it keeps its
+  // store readable by `authsome import` and leaves the file as the predecessor wrote it.
+  const key = decodeKey(text) ?? parsePredecessorKeyFile(text);
   if (!key) {
     throw new KeySourceError(`the key file ${paths.masterKey} does not hold a base64 32-byte key`, {
       hint: `Restore ${paths.masterKey} from your backup`,

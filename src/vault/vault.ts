@@ -41,6 +41,7 @@ import {
   type VaultHeader,
 } from "./format.ts";
 import { assertPrivate, resolveKey, wrongKey } from "./key_source.ts";
+import { detectPredecessorHome, predecessorHomeError } from "./predecessor.ts";
 
 /** A record's JSON content. Unknown fields are kept as they are. */
 export type RecordData = Record<string, unknown>;
@@ -167,11 +168,20 @@ export class Vault {
   readonly #paths: HomePaths;
   readonly #lockTimeoutMs: number;
   #keyCache: { salt: string; iterations: number; keys: VaultKeys } | null = null;
+  #predecessorAccepted = false;
 
   constructor(platform: Platform, paths: HomePaths, options: VaultOptions = {}) {
     this.#platform = platform;
     this.#paths = paths;
     this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  }
+
+  /**
+   * Lets this vault be created in a home that holds the Python predecessor's files (for
+   * `authsome import`); otherwise reading a missing vault there fails with the import hint.
+   */
+  acceptPredecessorHome(): void {
+    this.#predecessorAccepted = true;
   }
 
   /** Path of the vault file. */
@@ -208,13 +218,22 @@ export class Vault {
     return `No backup exists. To start over with an empty vault: mv ${vault} ${vault}.damaged`;
   }
 
+  /** Without a vault of ours, a predecessor's credentials must not silently read as none. */
+  async #refusePredecessorHome(): Promise<void> {
+    const found = await detectPredecessorHome(this.#platform, this.#paths);
+    if (found) throw predecessorHomeError(this.#paths, found);
+  }
+
   async #read(): Promise<VaultSnapshot> {
     const [, , bytes] = await Promise.all([
       assertSafeHome(this.#platform, this.#paths.home),
       assertPrivate(this.#platform, this.#paths.vault, "the vault"),
       this.#platform.fs.readFile(this.#paths.vault),
     ]);
-    if (bytes === null) return new VaultSnapshot(null, null);
+    if (bytes === null) {
+      if (!this.#predecessorAccepted) await this.#refusePredecessorHome();
+      return new VaultSnapshot(null, null);
+    }
     return await this.#open(bytes);
   }
 

@@ -190,6 +190,8 @@ export interface FakeAuthServerConfig {
   requireKnownClient: boolean;
   /** `/authorize` requires `code_challenge` with S256 (default true). */
   requirePkce: boolean;
+  /** Requests without any client id are accepted as the public client `anonymous` (default false). */
+  allowAnonymousClients: boolean;
   /** `/authorize` redirects with `error=access_denied` (default false). */
   denyAuthorization: boolean;
   /**
@@ -413,6 +415,7 @@ export function startFakeAuthServer(
     rotateRefreshTokens: options.rotateRefreshTokens ?? true,
     revokeGrantOnReuse: options.revokeGrantOnReuse ?? true,
     requireKnownClient: options.requireKnownClient ?? false,
+    allowAnonymousClients: options.allowAnonymousClients ?? false,
     requirePkce: options.requirePkce ?? true,
     denyAuthorization: options.denyAuthorization ?? false,
     devicePollScript: options.devicePollScript ?? ["ok"],
@@ -601,6 +604,7 @@ export function startFakeAuthServer(
     ) {
       throw new OAuthFailure("invalid_request", "client_id does not match the Basic credentials");
     }
+    if (!clientId && config.allowAnonymousClients) return "anonymous";
     if (!clientId) throw new OAuthFailure("invalid_client", "no client authentication included");
     const known = clients.get(clientId);
     if (!known) {
