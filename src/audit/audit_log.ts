@@ -31,7 +31,10 @@ export type AuditEventName =
   | "run"
   | "refresh"
   | "daemon_start"
-  | "daemon_stop";
+  | "daemon_stop"
+  | "grant_create"
+  | "grant_revoke"
+  | "grant_use";
 
 /** What a caller hands to {@linkcode AuditLog.append}; `timestamp` is added there. */
 export interface AuditEvent {

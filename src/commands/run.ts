@@ -2,6 +2,11 @@
  * `authsome run [--env] [--provider p]... [--connection c] -- <cmd> [args]`: runs a command with
  * credentials. Its exit code is the child's.
  *
+ * `run --grant <name> --provider p [--host h] [--method m] [--ttl 15m] -- <cmd>`: the child
+ * gets only a grant minted by the running daemon for its lifetime (see docs/isolation.md); the
+ * daemon's proxy injects credentials within the grant's limits, and the grant is revoked when
+ * the child exits.
+ *
  * @module
  */
 import { UsageError } from "../errors.ts";
@@ -17,11 +22,53 @@ export async function run(invocation: Invocation): Promise<number> {
   }
   const providers = (parsed.flags.provider as string[] | undefined) ?? [];
   const connection = stringFlag(invocation, "connection");
-  const mode = booleanFlag(invocation, "env") ? "env" : "proxy";
+  const grant = stringFlag(invocation, "grant");
+  const mode = grant !== undefined ? "grant" : booleanFlag(invocation, "env") ? "env" : "proxy";
   let env: Record<string, string>;
   let sources: string[];
   let cleanup = () => Promise.resolve();
-  if (mode === "env") {
+  if (mode !== "grant") {
+    for (const flag of ["host", "method", "ttl"]) {
+      if (parsed.flags[flag] !== undefined) {
+        throw new UsageError(`--${flag} limits a grant: use it with --grant <name>`, {
+          hint: `authsome run --grant agent --provider <name> --${flag} ... -- <command>`,
+        });
+      }
+    }
+  }
+  if (mode === "grant") {
+    if (booleanFlag(invocation, "env")) {
+      throw new UsageError("--grant and --env exclude each other: a grant never hands out tokens");
+    }
+    const { parseGrantSpec, DEFAULT_GRANT_TTL } = await import("../grants/spec.ts");
+    const { startGrantRun } = await import("../daemon/grant_run.ts");
+    const { proofIfNeeded } = await import("./passphrase.ts");
+    const { isDaemonKeyMode } = await import("../vault/key_source.ts");
+    const spec = parseGrantSpec({
+      name: grant!,
+      providers,
+      hosts: parsed.flags.host as string[] | undefined,
+      methods: parsed.flags.method as string[] | undefined,
+      ttl: stringFlag(invocation, "ttl"),
+    });
+    if (!(await isDaemonKeyMode(platform, ctx.paths))) {
+      out.warn(
+        "this home keeps its vault key on disk, where the child can read it; for isolation " +
+          "use a home in key mode daemon (authsome daemon unlock, see docs/isolation.md)",
+      );
+    }
+    const session = await startGrantRun(ctx, {
+      name: spec.name,
+      providers: spec.providers,
+      hosts: spec.hosts,
+      methods: spec.methods,
+      ttl: stringFlag(invocation, "ttl") ?? DEFAULT_GRANT_TTL,
+    }, await proofIfNeeded(ctx));
+    for (const warning of session.warnings) out.warn(warning);
+    env = buildChildEnv(platform.envAll(), new Map(), session.env);
+    sources = session.sources;
+    cleanup = () => session.close();
+  } else if (mode === "env") {
     const credentials = await collectEnvCredentials(ctx, { providers, connection });
     for (const warning of credentials.warnings) out.warn(warning);
     env = buildChildEnv(platform.envAll(), credentials.variables);
@@ -51,6 +98,7 @@ export async function run(invocation: Invocation): Promise<number> {
         mode,
         providers: sources,
         error: "command not found",
+        ...(grant !== undefined ? { grant } : {}),
       });
       throw new UsageError(`command not found: ${command[0]}`);
     }
@@ -65,6 +113,7 @@ export async function run(invocation: Invocation): Promise<number> {
     providers: sources,
     exit_code: code,
     pid: platform.pid,
+    ...(grant !== undefined ? { grant } : {}),
   });
   return code;
 }
