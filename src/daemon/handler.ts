@@ -135,8 +135,8 @@ export function createDaemonHandler(
       "forbidden",
       caller.kind === "grant"
         ? `grant "${caller.grant.name}" may only ask for tokens (POST /v1/token)`
-        : "this daemon holds the key of a home in key mode daemon: the bearer token alone " +
-          "does not open the vault; use authsome run --grant or authsome grant create",
+        : "in key mode daemon the bearer token alone neither opens the vault nor mints " +
+          "grants: that takes the passphrase (authsome grant create and run --grant ask for it)",
       { exitCode: 9 },
     );
   }
