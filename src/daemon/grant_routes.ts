@@ -36,7 +36,7 @@ export async function grantRoute(
 ): Promise<Response | null> {
   const { grants } = parts;
   if (path === "/v1/grants" && request.method === "GET") {
-    await grants.sweep();
+    grants.sweep();
     const now = parts.plain.platform.clock.now();
     return json(200, {
       schema_version: 1,
@@ -73,7 +73,7 @@ export async function grantRoute(
         token,
       );
     } catch (error) {
-      await grants.revoke(grant.name);
+      grants.revoke(grant.name);
       throw error;
     }
     await parts.plain.audit.append({
@@ -105,7 +105,7 @@ export async function grantRoute(
   if (!one) return null;
   allow(request, "DELETE");
   const name = checkGrantName(decodeURIComponent(one[1]));
-  if (!(await grants.revoke(name))) {
+  if (!(grants.revoke(name))) {
     throw new DaemonHttpError(404, "grant_not_found", `no grant named "${name}"`, {
       exitCode: 5,
     });

@@ -60,7 +60,7 @@ export class GrantRegistry {
 
   /** Mints a grant; its token is in the result and nowhere else. */
   async create(spec: GrantSpec): Promise<{ grant: Grant; token: string }> {
-    await this.sweep();
+    this.sweep();
     if (this.#entries.has(spec.name)) {
       throw new UsageError(`a grant named "${spec.name}" already exists`, {
         hint: `authsome grant revoke ${spec.name}`,
@@ -133,7 +133,7 @@ export class GrantRegistry {
   }
 
   /** Ends a grant at once; false if there was none by that name. */
-  async revoke(name: string, reason = "was revoked"): Promise<boolean> {
+  revoke(name: string, reason = "was revoked"): boolean {
     const entry = this.#entries.get(name);
     if (!entry) return false;
     this.#entries.delete(name);
@@ -147,15 +147,15 @@ export class GrantRegistry {
   }
 
   /** Ends every expired grant. */
-  async sweep(): Promise<void> {
+  sweep(): void {
     const now = this.#platform.clock.now();
     const expired = [...this.#entries.values()].filter((e) => now >= e.grant.expiresAt);
-    await Promise.all(expired.map((e) => this.revoke(e.grant.name, expiredText(e.grant))));
+    for (const e of expired) this.revoke(e.grant.name, expiredText(e.grant));
   }
 
   /** Ends every grant (daemon stop), waiting up to `graceMs` for their proxies to close. */
   async close(graceMs = 2_000): Promise<void> {
-    await Promise.all([...this.#entries.keys()].map((name) => this.revoke(name)));
+    for (const name of [...this.#entries.keys()]) this.revoke(name);
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       Promise.all([...this.#closing]),
