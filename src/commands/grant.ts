@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { listGrants, mintGrant, revokeGrant } from "../daemon/grant_client.ts";
+import { listGrants, mintGrant, requireDaemon, revokeGrant } from "../daemon/grant_client.ts";
 import { ExitCode, UsageError } from "../errors.ts";
 import { checkGrantName, DEFAULT_GRANT_TTL, parseGrantSpec } from "../grants/spec.ts";
 import { type Invocation, stringFlag } from "./invocation.ts";
@@ -37,6 +37,7 @@ async function create(invocation: Invocation): Promise<number> {
     methods: parsed.flags.method as string[] | undefined,
     ttl,
   });
+  await requireDaemon(ctx);
   const minted = await mintGrant(ctx, {
     name: spec.name,
     providers: spec.providers,

@@ -29,7 +29,8 @@ export async function run(invocation: Invocation): Promise<number> {
   let cleanup = () => Promise.resolve();
   if (mode !== "grant") {
     for (const flag of ["host", "method", "ttl"]) {
-      if (parsed.flags[flag] !== undefined) {
+      const value = parsed.flags[flag];
+      if (value !== undefined && !(Array.isArray(value) && value.length === 0)) {
         throw new UsageError(`--${flag} limits a grant: use it with --grant <name>`, {
           hint: `authsome run --grant agent --provider <name> --${flag} ... -- <command>`,
         });
@@ -42,6 +43,7 @@ export async function run(invocation: Invocation): Promise<number> {
     }
     const { parseGrantSpec, DEFAULT_GRANT_TTL } = await import("../grants/spec.ts");
     const { startGrantRun } = await import("../daemon/grant_run.ts");
+    const { requireDaemon } = await import("../daemon/grant_client.ts");
     const { proofIfNeeded } = await import("./passphrase.ts");
     const { isDaemonKeyMode } = await import("../vault/key_source.ts");
     const spec = parseGrantSpec({
@@ -51,6 +53,8 @@ export async function run(invocation: Invocation): Promise<number> {
       methods: parsed.flags.method as string[] | undefined,
       ttl: stringFlag(invocation, "ttl"),
     });
+    // Before asking for the passphrase: without a daemon there is nothing to ask it for.
+    await requireDaemon(ctx);
     if (!(await isDaemonKeyMode(platform, ctx.paths))) {
       out.warn(
         "this home keeps its vault key on disk, where the child can read it; for isolation " +

@@ -17,6 +17,7 @@ import type { AuthsomeContext } from "../auth/context.ts";
 import type { GrantRegistry } from "../grants/registry.ts";
 import { startGrantProxy } from "../grants/proxy.ts";
 import { checkGrantName, parseGrantSpec } from "../grants/spec.ts";
+import { UsageError } from "../errors.ts";
 import { DaemonHttpError } from "./errors.ts";
 import { allow, json, readJson } from "./request.ts";
 
@@ -104,7 +105,13 @@ export async function grantRoute(
   const one = /^\/v1\/grants\/([^/]+)$/.exec(path);
   if (!one) return null;
   allow(request, "DELETE");
-  const name = checkGrantName(decodeURIComponent(one[1]));
+  let name: string;
+  try {
+    name = checkGrantName(decodeURIComponent(one[1]));
+  } catch (error) {
+    if (error instanceof URIError) throw new UsageError("malformed percent-encoding in the path");
+    throw error;
+  }
   if (!(grants.revoke(name))) {
     throw new DaemonHttpError(404, "grant_not_found", `no grant named "${name}"`, {
       exitCode: 5,

@@ -9,7 +9,8 @@
  */
 import type { AuthsomeContext } from "../auth/context.ts";
 import type { AuthHeader } from "../auth/headers.ts";
-import { findConnection } from "../auth/connections.ts";
+import { findConnection, loginCommand } from "../auth/connections.ts";
+import { CredentialMissingError } from "../errors.ts";
 import { envVarNames } from "../providers/registry.ts";
 import { loadOrCreateCa } from "../run/ca_store.ts";
 import { CredentialHeaders } from "../run/credential_headers.ts";
@@ -103,6 +104,11 @@ export async function startGrantProxy(
   ) {
     const provider = definition.name;
     const stored = await findConnection(snapshot, ctx.profile, provider, connection);
+    if (!stored) {
+      throw new CredentialMissingError(`${provider} has no connection "${connection}" to grant`, {
+        hint: loginCommand(provider, {}),
+      });
+    }
     const hostUrl = stored?.hostUrl ?? definition.host_url;
     if (!hostUrl) {
       warnings.push(`${provider} has no host_url; its requests cannot be given credentials`);

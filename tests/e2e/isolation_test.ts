@@ -228,3 +228,66 @@ Deno.test("isolation: without an unlocked daemon, commands of a key-mode-daemon 
   assert.match(wrong.stderr, /wrong passphrase/);
   assert.ok(!(await Deno.stat(`${t.home}/master.key`).catch(() => null)));
 });
+
+Deno.test("isolation: in a master.key home run --grant still scopes what the proxy injects, and warns that the key is on disk", async () => {
+  await using dir = await tempHome();
+  const routed = await upstream("127.0.0.2");
+  try {
+    const work = `${dir.home}/../work`;
+    await Deno.mkdir(work, { recursive: true });
+    await Deno.writeTextFile(`${work}/ca.pem`, routed.caPem);
+    await Deno.writeTextFile(
+      `${work}/localapi.json`,
+      provider("localapi", "127.0.0.2", routed.port),
+    );
+    const env = { DENO_CERT: `${work}/ca.pem`, TMPDIR: work };
+    const cli = (args: string[], extra: Record<string, string> = {}) =>
+      runCli(args, { home: dir.home, env: { ...env, ...extra } });
+    assert.equal((await cli(["register", `${work}/localapi.json`])).code, 0);
+    assert.equal((await cli(["login", "localapi"], { LOCALAPI_KEY: KEY })).code, 0);
+    const started = await cli(["daemon", "start", "--port", "0"]);
+    assert.equal(started.code, 0, started.stderr);
+    try {
+      const url = `https://127.0.0.2:${routed.port}/x`;
+      const out = await cli([
+        "run",
+        "--grant",
+        "g",
+        "--provider",
+        "localapi",
+        "--method",
+        "GET",
+        "--",
+        "sh",
+        "-c",
+        `curl -s ${url}; echo; curl -s -o /dev/null -w "%{http_code}" -X DELETE ${url}`,
+      ]);
+      assert.equal(out.code, 0, out.stderr);
+      const [allowed, refused] = out.stdout.trim().split("\n");
+      assert.equal(JSON.parse(allowed).key, KEY);
+      assert.equal(refused, "403");
+      assert.match(out.stderr, /keeps its vault key on disk, where the child can read it/);
+    } finally {
+      await cli(["daemon", "stop"]);
+    }
+  } finally {
+    await routed.server.shutdown();
+  }
+});
+
+Deno.test("isolation: grant flags without --grant, or with --env, are usage errors (exit 2)", async () => {
+  await using dir = await tempHome();
+  const host = await runCli(["run", "--host", "api.x.com", "--", "true"], { home: dir.home });
+  assert.equal(host.code, 2, host.stderr);
+  assert.match(host.stderr, /--host limits a grant: use it with --grant <name>/);
+  const env = await runCli(["run", "--grant", "g", "--provider", "x", "--env", "--", "true"], {
+    home: dir.home,
+  });
+  assert.equal(env.code, 2, env.stderr);
+  assert.match(env.stderr, /--grant and --env exclude each other/);
+  const ttl = await runCli(["grant", "create", "g", "--provider", "x", "--ttl", "9d"], {
+    home: dir.home,
+  });
+  assert.equal(ttl.code, 2, ttl.stderr);
+  assert.match(ttl.stderr, /--ttl must be a duration from 1s to 7d/);
+});
