@@ -38,38 +38,9 @@ export async function run(invocation: Invocation): Promise<number> {
     }
   }
   if (mode === "grant") {
-    if (booleanFlag(invocation, "env")) {
-      throw new UsageError("--grant and --env exclude each other: a grant never hands out tokens");
-    }
-    const { parseGrantSpec, DEFAULT_GRANT_TTL } = await import("../grants/spec.ts");
-    const { startGrantRun } = await import("../daemon/grant_run.ts");
-    const { requireDaemon } = await import("../daemon/grant_client.ts");
-    const { proofIfNeeded } = await import("./passphrase.ts");
-    const { isDaemonKeyMode } = await import("../vault/key_source.ts");
-    const spec = parseGrantSpec({
-      name: grant!,
-      providers,
-      hosts: parsed.flags.host as string[] | undefined,
-      methods: parsed.flags.method as string[] | undefined,
-      ttl: stringFlag(invocation, "ttl"),
-    });
-    // Before asking for the passphrase: without a daemon there is nothing to ask it for.
-    await requireDaemon(ctx);
-    if (!(await isDaemonKeyMode(platform, ctx.paths))) {
-      out.warn(
-        "this home keeps its vault key on disk, where the child can read it; for isolation " +
-          "use a home in key mode daemon (authsome daemon unlock, see docs/isolation.md)",
-      );
-    }
-    const session = await startGrantRun(ctx, {
-      name: spec.name,
-      providers: spec.providers,
-      hosts: spec.hosts,
-      methods: spec.methods,
-      ttl: stringFlag(invocation, "ttl") ?? DEFAULT_GRANT_TTL,
-    }, await proofIfNeeded(ctx));
-    for (const warning of session.warnings) out.warn(warning);
-    env = buildChildEnv(platform.envAll(), new Map(), session.env);
+    const { grantSession } = await import("./run_grant.ts");
+    const session = await grantSession(invocation, grant!, providers);
+    env = session.env;
     sources = session.sources;
     cleanup = () => session.close();
   } else if (mode === "env") {

@@ -6,15 +6,14 @@
  * @module
  */
 import type { AuthsomeContext } from "../auth/context.ts";
-import { DaemonUnavailableError } from "../errors.ts";
+import { AuthenticationError, DaemonUnavailableError } from "../errors.ts";
 import { daemonFiles } from "./client.ts";
 import { callDaemon, type DaemonEndpoint, locateDaemon } from "./connect.ts";
 import { errorFromBody } from "./errors.ts";
 
-/** `POST /v1/grants`. */
-export interface MintedGrant {
+/** `GET /v1/grant`: how a grant is served (no token). */
+export interface ServedGrant {
   name: string;
-  token: string;
   expires_at: string;
   proxy_port: number;
   ca_certificate_pem: string;
@@ -24,6 +23,11 @@ export interface MintedGrant {
   providers: string[];
   hosts: string[];
   methods: string[];
+}
+
+/** `POST /v1/grants`: how the new grant is served, and its token (shown once). */
+export interface MintedGrant extends ServedGrant {
+  token: string;
 }
 
 /** One entry of `GET /v1/grants`. */
@@ -52,9 +56,17 @@ export async function requireDaemon(ctx: AuthsomeContext): Promise<DaemonEndpoin
 
 async function ask(
   ctx: AuthsomeContext,
-  request: { method: "GET" | "POST" | "DELETE"; path: string; body?: unknown; proof?: string },
+  request: {
+    method: "GET" | "POST" | "DELETE";
+    path: string;
+    body?: unknown;
+    proof?: string;
+    /** Another bearer than `daemon/token` (a grant token). */
+    bearer?: string;
+  },
 ): Promise<unknown> {
-  const endpoint = await requireDaemon(ctx);
+  const found = await requireDaemon(ctx);
+  const endpoint = request.bearer ? { ...found, token: request.bearer } : found;
   let reply: { status: number; body: unknown };
   try {
     reply = await callDaemon(ctx.platform, endpoint, {
@@ -97,4 +109,19 @@ export async function listGrants(ctx: AuthsomeContext): Promise<GrantInfo[]> {
 /** Revokes a grant; a missing one is exit 5. */
 export async function revokeGrant(ctx: AuthsomeContext, name: string): Promise<void> {
   await ask(ctx, { method: "DELETE", path: `/v1/grants/${encodeURIComponent(name)}` });
+}
+
+/** How the grant whose token the caller holds is served; refused once it ended. */
+export async function servedGrant(ctx: AuthsomeContext, token: string): Promise<ServedGrant> {
+  try {
+    return await ask(ctx, { method: "GET", path: "/v1/grant", bearer: token }) as ServedGrant;
+  } catch (error) {
+    if ((error as { code?: string }).code !== "unauthorized") throw error;
+    // The daemon forgets a grant's token when the grant ends (or restarts without it).
+    throw new AuthenticationError(
+      "AUTHSOME_GRANT_TOKEN is not the token of a live grant: it was revoked, has expired, " +
+        "or the daemon restarted since",
+      { hint: "authsome grant create <name> --provider <name>   # then export the new token" },
+    );
+  }
 }

@@ -10,6 +10,8 @@
  *   created_at, expires_at, expired}]}` (never a token).
  * - `DELETE /v1/grants/{name}` → `{schema_version, name, revoked: true}`; 404 when there is
  *   no such grant. Revoking only ever takes power away, so the bearer token suffices.
+ * - `GET /v1/grant` with a grant token as the bearer → what `POST /v1/grants` answered, without
+ *   the token: how the holder reaches its proxy (`run --grant` with `AUTHSOME_GRANT_TOKEN`).
  *
  * @module
  */
@@ -87,10 +89,8 @@ export async function grantRoute(
       expires_at: new Date(grant.expiresAt).toISOString(),
       via: "daemon",
     });
-    return json(200, {
-      schema_version: 1,
+    const serving = {
       name: grant.name,
-      token,
       expires_at: new Date(grant.expiresAt).toISOString(),
       proxy_port: proxy.port,
       ca_certificate_pem: proxy.caCertificatePem,
@@ -100,7 +100,9 @@ export async function grantRoute(
       providers: grant.providers,
       hosts: grant.hosts,
       methods: grant.methods,
-    });
+    };
+    grants.setServing(grant.name, serving);
+    return json(200, { schema_version: 1, ...serving, token });
   }
   const one = /^\/v1\/grants\/([^/]+)$/.exec(path);
   if (!one) return null;
@@ -132,4 +134,10 @@ function strings(value: unknown, what: string): string[] | undefined {
     throw new DaemonHttpError(400, "usage", `${what} must be an array of strings`);
   }
   return value;
+}
+
+/** `GET /v1/grant`: a grant holder asks how its grant is served. */
+export function grantSelf(grants: GrantRegistry, name: string): Response {
+  grants.live(name);
+  return json(200, { schema_version: 1, ...grants.serving(name) });
 }

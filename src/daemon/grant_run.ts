@@ -9,7 +9,8 @@
 import type { AuthsomeContext } from "../auth/context.ts";
 import { registerSecretValue } from "../model/secret.ts";
 import { SYSTEM_CA_FILES } from "../run/proxy_session.ts";
-import { mintGrant, revokeGrant } from "./grant_client.ts";
+import { UsageError } from "../errors.ts";
+import { mintGrant, revokeGrant, type ServedGrant, servedGrant } from "./grant_client.ts";
 
 /** A child's grant, live until {@linkcode GrantRun.close}. */
 export interface GrantRun {
@@ -21,7 +22,7 @@ export interface GrantRun {
   close(): Promise<void>;
 }
 
-/** Mints the grant and prepares the child's environment. */
+/** Mints the grant (revoked again by `close`) and prepares the child's environment. */
 export async function startGrantRun(
   ctx: AuthsomeContext,
   spec: { name: string; providers: string[]; hosts: string[]; methods: string[]; ttl: string },
@@ -29,6 +30,37 @@ export async function startGrantRun(
 ): Promise<GrantRun> {
   const minted = await mintGrant(ctx, spec, proof);
   registerSecretValue(minted.token);
+  return await childEnvFor(ctx, minted, minted.token, true);
+}
+
+/**
+ * Uses an existing grant whose token the caller holds (`AUTHSOME_GRANT_TOKEN`): no passphrase,
+ * and the grant outlives the child.
+ */
+export async function joinGrantRun(
+  ctx: AuthsomeContext,
+  name: string,
+  token: string,
+): Promise<GrantRun> {
+  registerSecretValue(token);
+  const served = await servedGrant(ctx, token);
+  if (served.name !== name) {
+    throw new UsageError(
+      `AUTHSOME_GRANT_TOKEN is the token of grant "${served.name}", not "${name}"`,
+      {
+        hint: `authsome run --grant ${served.name} -- <command>`,
+      },
+    );
+  }
+  return await childEnvFor(ctx, served, token, false);
+}
+
+async function childEnvFor(
+  ctx: AuthsomeContext,
+  minted: ServedGrant,
+  token: string,
+  revokeAtEnd: boolean,
+): Promise<GrantRun> {
   const platform = ctx.platform;
   const files: string[] = [];
   try {
@@ -47,7 +79,7 @@ export async function startGrantRun(
     files.push(bundle);
     const caOnly = await platform.makeTempFile("authsome-ca-only-", minted.ca_certificate_pem);
     files.push(caOnly);
-    const proxyUrl = `http://${minted.name}:${minted.token}@127.0.0.1:${minted.proxy_port}`;
+    const proxyUrl = `http://${minted.name}:${token}@127.0.0.1:${minted.proxy_port}`;
     const noProxy = [
       platform.env("NO_PROXY") ?? platform.env("no_proxy"),
       "127.0.0.1,localhost,::1",
@@ -76,14 +108,16 @@ export async function startGrantRun(
       warnings: minted.warnings,
       expiresAt: minted.expires_at,
       async close() {
-        await revokeGrant(ctx, minted.name).catch((error) =>
-          ctx.log.debug(`grant ${minted.name} not revoked: ${(error as Error).message}`)
-        );
+        if (revokeAtEnd) {
+          await revokeGrant(ctx, minted.name).catch((error) =>
+            ctx.log.debug(`grant ${minted.name} not revoked: ${(error as Error).message}`)
+          );
+        }
         for (const file of files) await platform.fs.remove(file);
       },
     };
   } catch (error) {
-    await revokeGrant(ctx, minted.name).catch(() => {});
+    if (revokeAtEnd) await revokeGrant(ctx, minted.name).catch(() => {});
     for (const file of files) await platform.fs.remove(file);
     throw error;
   }

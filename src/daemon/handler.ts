@@ -26,8 +26,9 @@
  * file, so the token alone only reaches `/v1/health`, `GET /v1/grants` and
  * `DELETE /v1/grants/{name}`; the vault endpoints and minting grants also need the header
  * `X-Authsome-Unlock-Proof` (see `unlockProof` in `src/vault/key_source.ts`). A grant token
- * as the bearer reaches only `POST /v1/token`, for the grant's providers while it lives, and
- * only for grants that do not limit hosts or methods (a raw token would escape those limits).
+ * as the bearer reaches only `GET /v1/grant` (how it is served) and `POST /v1/token`, for the
+ * grant's providers while it lives, and only for grants that do not limit hosts or methods (a
+ * raw token would escape those limits).
  *
  * @module
  */
@@ -43,7 +44,7 @@ import type { Grant, GrantRegistry } from "../grants/registry.ts";
 import { GrantDeniedError } from "../grants/registry.ts";
 import { limitsRequests } from "../grants/spec.ts";
 import { DaemonHttpError, errorBody, httpStatus } from "./errors.ts";
-import { grantRoute } from "./grant_routes.ts";
+import { grantRoute, grantSelf } from "./grant_routes.ts";
 import { allow, json, readJson, sameBytes } from "./request.ts";
 
 export { MAX_BODY_BYTES } from "./request.ts";
@@ -145,6 +146,15 @@ export function createDaemonHandler(
     const path = url.pathname;
     const query = url.searchParams;
     if (caller.kind === "grant") {
+      if (path === "/v1/grant") {
+        allow(request, "GET");
+        try {
+          return grantSelf(options.grants!, caller.grant.name);
+        } catch (error) {
+          if (!(error instanceof GrantDeniedError)) throw error;
+          throw new DaemonHttpError(403, error.code, error.message, { exitCode: error.exitCode });
+        }
+      }
       if (path !== "/v1/token") requireUnlock(caller);
       allow(request, "POST");
       return json(200, await grantToken(caller.grant, await readJson(request)));

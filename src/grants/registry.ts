@@ -44,6 +44,8 @@ interface Entry {
   digest: Uint8Array;
   /** Closes what serves this grant (its proxy); called on revoke, expiry and daemon stop. */
   closers: (() => Promise<void>)[];
+  /** How the grant is served (its proxy's port and CA), for its holder to ask again. */
+  serving: Record<string, unknown>;
 }
 
 /** Grants by name. */
@@ -82,8 +84,24 @@ export class GrantRegistry {
       expiresAt: now + spec.ttlMs,
     };
     this.#ended.delete(spec.name);
-    this.#entries.set(spec.name, { grant, digest: await digest(token), closers: [] });
+    this.#entries.set(spec.name, {
+      grant,
+      digest: await digest(token),
+      closers: [],
+      serving: {},
+    });
     return { grant, token };
+  }
+
+  /** Records how the grant is served (no secrets: its proxy's port, CA, placeholders). */
+  setServing(name: string, serving: Record<string, unknown>): void {
+    const entry = this.#entries.get(name);
+    if (entry) entry.serving = serving;
+  }
+
+  /** How the grant is served, as recorded by {@linkcode setServing}. */
+  serving(name: string): Record<string, unknown> {
+    return this.#entries.get(name)?.serving ?? {};
   }
 
   /** Registers something to close when the grant ends. */
@@ -112,11 +130,7 @@ export class GrantRegistry {
    * `use`; returns the grant.
    */
   check(name: string, use: GrantUse): Grant {
-    const grant = this.#entries.get(name)?.grant;
-    if (!grant) {
-      throw new GrantDeniedError(`grant "${name}" ${this.#ended.get(name) ?? "does not exist"}`);
-    }
-    if (this.#platform.clock.now() >= grant.expiresAt) throw new GrantDeniedError(expired(grant));
+    const grant = this.live(name);
     if (!grant.providers.includes(use.provider)) {
       throw new GrantDeniedError(`grant "${name}" does not allow provider ${use.provider}`);
     }
@@ -129,6 +143,16 @@ export class GrantRegistry {
     ) {
       throw new GrantDeniedError(`grant "${name}" does not allow method ${use.method}`);
     }
+    return grant;
+  }
+
+  /** The grant if it is live; {@linkcode GrantDeniedError} saying why not otherwise. */
+  live(name: string): Grant {
+    const grant = this.#entries.get(name)?.grant;
+    if (!grant) {
+      throw new GrantDeniedError(`grant "${name}" ${this.#ended.get(name) ?? "does not exist"}`);
+    }
+    if (this.#platform.clock.now() >= grant.expiresAt) throw new GrantDeniedError(expired(grant));
     return grant;
   }
 

@@ -291,3 +291,59 @@ Deno.test("isolation: grant flags without --grant, or with --env, are usage erro
   assert.equal(ttl.code, 2, ttl.stderr);
   assert.match(ttl.stderr, /--ttl must be a duration from 1s to 7d/);
 });
+
+Deno.test("isolation: unlock once, create a grant once, then run agents with AUTHSOME_GRANT_TOKEN and no passphrase", async () => {
+  await using t = await setUp();
+  const created = await t.cli(
+    [
+      "grant",
+      "create",
+      "team",
+      "--provider",
+      "localapi",
+      "--method",
+      "GET",
+      "--ttl",
+      "1h",
+      "--json",
+    ],
+    { AUTHSOME_PASSPHRASE: PASSPHRASE },
+  );
+  assert.equal(created.code, 0, created.stderr);
+  const grant = JSON.parse(created.stdout);
+  assert.match(grant.proxy_url, /^http:\/\/team:[A-Za-z0-9_-]{43}@127\.0\.0\.1:\d+$/);
+  assert.match(grant.ca_certificate_pem, /BEGIN CERTIFICATE/);
+  const url = `https://127.0.0.2:${t.routed.port}/shared`;
+  const script = `curl -s ${url}; echo; curl -s -o /dev/null -w "%{http_code}" -X POST ${url}; ` +
+    `echo; echo "token in env: \${AUTHSOME_GRANT_TOKEN:-none}"`;
+  for (let i = 0; i < 2; i++) {
+    // No AUTHSOME_PASSPHRASE here: only the grant's token.
+    const out = await t.cli(["run", "--grant", "team", "--", "sh", "-c", script], {
+      AUTHSOME_GRANT_TOKEN: grant.token,
+    });
+    assert.equal(out.code, 0, out.stderr);
+    const [allowed, refused, tokenLine] = out.stdout.trim().split("\n");
+    assert.equal(JSON.parse(allowed).key, KEY);
+    assert.equal(refused, "403");
+    assert.equal(tokenLine, "token in env: none");
+  }
+  // The grant outlives its runs.
+  const list = JSON.parse((await t.cli(["grant", "list", "--json"])).stdout);
+  assert.deepEqual(list.grants.map((g: { name: string }) => g.name), ["team"]);
+  const wrongName = await t.cli(["run", "--grant", "other", "--", "true"], {
+    AUTHSOME_GRANT_TOKEN: grant.token,
+  });
+  assert.equal(wrongName.code, 2, wrongName.stderr);
+  assert.match(wrongName.stderr, /token of grant "team", not "other"/);
+  const widened = await t.cli(["run", "--grant", "team", "--provider", "otherapi", "--", "true"], {
+    AUTHSOME_GRANT_TOKEN: grant.token,
+  });
+  assert.equal(widened.code, 2, widened.stderr);
+  assert.match(widened.stderr, /--provider cannot change an existing grant/);
+  assert.equal((await t.cli(["grant", "revoke", "team"])).code, 0);
+  const revoked = await t.cli(["run", "--grant", "team", "--", "true"], {
+    AUTHSOME_GRANT_TOKEN: grant.token,
+  });
+  assert.equal(revoked.code, 4, revoked.stderr);
+  assert.match(revoked.stderr, /not the token of a live grant/);
+});
