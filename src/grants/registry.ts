@@ -17,8 +17,8 @@ export class GrantDeniedError extends AuthsomeError {
   override readonly code: string = "grant_denied";
   /** Process exit code for this failure. */
   override readonly exitCode: number = ExitCode.authenticationFailed;
-  /** The HTTP status the daemon and the proxy answer with. */
-  readonly status = 403;
+  /** The HTTP status the proxy answers with instead of forwarding (see `CredentialLookup`). */
+  readonly refusalStatus = 403;
   /** The class name, shown in the debug log. */
   override name: string = "GrantDeniedError";
 }

@@ -35,8 +35,8 @@ export interface CredentialRequest {
 
 /**
  * Where the interceptor gets auth headers (`CredentialHeaders`, or a grant's checked lookup).
- * An error carrying a numeric `status` (a refusal) is answered with that status and its
- * message instead of forwarding the request.
+ * An error carrying a numeric `refusalStatus` (a refusal, such as a grant's limits) is answered
+ * with that status and its message instead of forwarding the request.
  */
 export interface CredentialLookup {
   header(provider: string, connection: string, request?: CredentialRequest): Promise<AuthHeader>;
@@ -105,7 +105,7 @@ export class Interceptor {
         });
         headers.set(header.name, header.value.reveal());
       } catch (error) {
-        const status = (error as { status?: unknown }).status;
+        const status = (error as { refusalStatus?: unknown }).refusalStatus;
         if (typeof status === "number") {
           return new Response(`authsome proxy: ${(error as Error).message}\n`, { status });
         }

@@ -30,7 +30,7 @@ Deno.test("check enforces provider, host, method and expiry, and says which", as
   const denied = (use: Parameters<GrantRegistry["check"]>[1], why: RegExp) =>
     assert.throws(() => grants.check("agent", use), (error: unknown) => {
       assert.ok(error instanceof GrantDeniedError);
-      assert.equal(error.status, 403);
+      assert.equal(error.refusalStatus, 403);
       assert.match(error.message, why);
       return true;
     });
