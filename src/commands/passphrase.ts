@@ -16,7 +16,7 @@ import { isDaemonKeyMode, keyFromPassphrase, unlockProof } from "../vault/key_so
 export async function readPassphrase(
   platform: Platform,
   home: string,
-  options: { confirm?: boolean; stdin?: boolean } = {},
+  options: { confirm?: boolean; stdin?: boolean; hint?: string } = {},
 ): Promise<string> {
   let passphrase = platform.env("AUTHSOME_PASSPHRASE");
   if (!passphrase && platform.terminal.stdinIsTerminal) {
@@ -30,7 +30,7 @@ export async function readPassphrase(
   }
   if (!passphrase) {
     throw new UsageError("the vault passphrase is needed: type it at a terminal", {
-      hint: "authsome daemon unlock   # run it in a terminal",
+      hint: options.hint ?? "authsome daemon unlock   # run it in a terminal",
     });
   }
   registerSecretValue(passphrase);
@@ -51,7 +51,11 @@ export function withPassphrase(platform: Platform, passphrase: string): Platform
  */
 export async function proofIfNeeded(ctx: AuthsomeContext): Promise<string | undefined> {
   if (!(await isDaemonKeyMode(ctx.platform, ctx.paths))) return undefined;
-  const passphrase = await readPassphrase(ctx.platform, ctx.paths.home);
+  const passphrase = await readPassphrase(ctx.platform, ctx.paths.home, {
+    // Scripts without a terminal use a grant created once, at a terminal.
+    hint: "export AUTHSOME_GRANT_TOKEN=$(authsome grant create <name> --provider <p> --json " +
+      "| jq -r .token)   # at a terminal; then run --grant <name> needs no passphrase",
+  });
   const rawKey = await keyFromPassphrase(ctx.platform, ctx.paths, passphrase);
   return (await unlockProof(rawKey)).toBase64();
 }
