@@ -25,6 +25,13 @@ export async function grantSession(
   if (booleanFlag(invocation, "env")) {
     throw new UsageError("--grant and --env exclude each other: a grant never hands out tokens");
   }
+  if (stringFlag(invocation, "connection") !== undefined) {
+    throw new UsageError(
+      "--connection does not apply to --grant: a grant uses each provider's " +
+        "default connection",
+      { hint: `authsome run --grant ${name} --provider <name> -- <command>` },
+    );
+  }
   // Before asking for the passphrase: without a daemon there is nothing to ask it for.
   await requireDaemon(ctx);
   const existingToken = platform.env("AUTHSOME_GRANT_TOKEN");

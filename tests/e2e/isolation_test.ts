@@ -285,6 +285,12 @@ Deno.test("isolation: grant flags without --grant, or with --env, are usage erro
   });
   assert.equal(env.code, 2, env.stderr);
   assert.match(env.stderr, /--grant and --env exclude each other/);
+  const connection = await runCli(
+    ["run", "--grant", "g", "--provider", "x", "--connection", "work", "--", "true"],
+    { home: dir.home },
+  );
+  assert.equal(connection.code, 2, connection.stderr);
+  assert.match(connection.stderr, /--connection does not apply to --grant/);
   const ttl = await runCli(["grant", "create", "g", "--provider", "x", "--ttl", "9d"], {
     home: dir.home,
   });
