@@ -39,7 +39,10 @@ export type AuditEventName =
   | "refresh"
   | "daemon_start"
   | "daemon_stop"
-  | "import";
+  | "import"
+  | "grant_create"
+  | "grant_revoke"
+  | "grant_use";
 
 /** What a caller hands to {@linkcode AuditLog.append}; `timestamp` is added there. */
 export interface AuditEvent {

@@ -48,6 +48,8 @@ export interface HandOutOptions {
    * does not hold it, fail with exit 5 naming the secrets it does hold, before anything is audited.
    */
   requestedField?: string;
+  /** The grant on whose behalf the credential is handed out (audited as `grant`). */
+  grant?: string;
   /** Cancels a refresh (its lock wait and token request) with `InterruptedError` (exit 130). */
   signal?: AbortSignal;
 }
@@ -116,6 +118,7 @@ export async function handOutCredential(
       connection: connection.connectionName,
       status: "success",
       field: options.auditField,
+      ...(options.grant === undefined ? {} : { grant: options.grant }),
     });
   }
   return out;

@@ -2,6 +2,11 @@
  * `authsome run [--env] [--provider p]... [--connection c] -- <cmd> [args]`: runs a command with
  * credentials. Its exit code is the child's.
  *
+ * `run --grant <name> --provider p [--host h] [--method m] [--ttl 15m] -- <cmd>`: the child
+ * gets only a grant minted by the running daemon for its lifetime (see docs/isolation.md); the
+ * daemon's proxy injects credentials within the grant's limits, and the grant is revoked when
+ * the child exits.
+ *
  * @module
  */
 import { UsageError } from "../errors.ts";
@@ -18,12 +23,29 @@ export async function run(invocation: Invocation): Promise<number> {
   }
   const providers = (parsed.flags.provider as string[] | undefined) ?? [];
   const connection = stringFlag(invocation, "connection");
-  const mode = booleanFlag(invocation, "env") ? "env" : "proxy";
+  const grant = stringFlag(invocation, "grant");
+  const mode = grant !== undefined ? "grant" : booleanFlag(invocation, "env") ? "env" : "proxy";
   let env: Record<string, string>;
   let sources: string[];
   let nested = false;
   let cleanup = () => Promise.resolve();
-  if (mode === "env") {
+  if (mode !== "grant") {
+    for (const flag of ["host", "method", "ttl"]) {
+      const value = parsed.flags[flag];
+      if (value !== undefined && !(Array.isArray(value) && value.length === 0)) {
+        throw new UsageError(`--${flag} limits a grant: use it with --grant <name>`, {
+          hint: `authsome run --grant agent --provider <name> --${flag} ... -- <command>`,
+        });
+      }
+    }
+  }
+  if (mode === "grant") {
+    const { grantSession } = await import("./run_grant.ts");
+    const session = await grantSession(invocation, grant!, providers);
+    env = session.env;
+    sources = session.sources;
+    cleanup = () => session.close();
+  } else if (mode === "env") {
     const credentials = await collectEnvCredentials(ctx, { providers, connection });
     for (const warning of credentials.warnings) out.warn(warning);
     env = buildChildEnv(platform.envAll(), credentials.variables);
@@ -61,6 +83,7 @@ export async function run(invocation: Invocation): Promise<number> {
         mode,
         providers: sources,
         error: "command not found",
+        ...(grant !== undefined ? { grant } : {}),
       });
       throw new UsageError(`command not found: ${command[0]}`);
     }
@@ -75,6 +98,7 @@ export async function run(invocation: Invocation): Promise<number> {
     providers: sources,
     exit_code: code,
     pid: platform.pid,
+    ...(grant !== undefined ? { grant } : {}),
   });
   return code;
 }

@@ -256,6 +256,32 @@ export const COMMANDS: readonly CommandSpec[] = [
       },
       connection,
       { name: "env", type: "boolean", description: "inject the credentials as env vars" },
+      {
+        name: "grant",
+        type: "string",
+        valueName: "<name>",
+        description: "give the child only a grant from the daemon (docs/isolation.md)",
+      },
+      {
+        name: "host",
+        type: "string",
+        valueName: "<host>",
+        repeatable: true,
+        description: "with --grant: inject only for this host (host or host:port)",
+      },
+      {
+        name: "method",
+        type: "string",
+        valueName: "<method>",
+        repeatable: true,
+        description: "with --grant: inject only for this HTTP method (GET,POST,...)",
+      },
+      {
+        name: "ttl",
+        type: "string",
+        valueName: "<duration>",
+        description: "with --grant: how long the grant lives (90s, 15m, 2h; default 15m)",
+      },
     ],
     passthrough: true,
     examples: [
@@ -263,6 +289,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       "$ authsome run -- python agent.py",
       "$ authsome run --env -- python agent.py",
       "$ authsome run --env --provider openai -- ./eval.sh --fast",
+      "$ authsome run --grant agent --provider github --method GET --ttl 30m -- claude",
     ],
   },
   {
@@ -345,7 +372,11 @@ export const COMMANDS: readonly CommandSpec[] = [
         name: "serve",
         summary: "Run the daemon in the foreground (Ctrl-C stops it)",
         args: [],
-        flags: [daemonPort],
+        flags: [daemonPort, {
+          name: "unlock",
+          type: "boolean",
+          description: "read the vault passphrase (terminal or stdin) and hold the key in memory",
+        }],
         examples: ["$ authsome daemon serve", "$ authsome daemon serve --port 0"],
       },
       {
@@ -354,8 +385,24 @@ export const COMMANDS: readonly CommandSpec[] = [
         description:
           "Returns once the daemon answers; its output goes to <home>/daemon/daemon.log.",
         args: [],
-        flags: [daemonPort],
+        flags: [daemonPort, {
+          name: "unlock",
+          type: "boolean",
+          description: "ask for the vault passphrase; the key stays in the daemon's memory only",
+        }],
         examples: ["$ authsome daemon start", "$ authsome daemon start --port 8123"],
+      },
+      {
+        name: "unlock",
+        summary: "Start the daemon holding the vault key in memory only (key mode daemon)",
+        description:
+          "Asks for the vault passphrase (creating a passphrase-sealed vault when there is\n" +
+          "none; master.key is never written), records key mode daemon in config.json and\n" +
+          "starts the daemon with the key in memory. Agents then get scoped, expiring grants\n" +
+          "through run --grant instead of the vault. See docs/isolation.md.",
+        args: [],
+        flags: [daemonPort],
+        examples: ["$ authsome daemon unlock", "$ authsome daemon unlock --port 0"],
       },
       {
         name: "stop",
@@ -370,6 +417,75 @@ export const COMMANDS: readonly CommandSpec[] = [
         args: [],
         flags: [],
         examples: ["$ authsome daemon status", "$ authsome daemon status --json"],
+      },
+    ],
+  },
+  {
+    name: "grant",
+    summary: "Create, list and revoke scoped, expiring grants for agents",
+    description:
+      "A grant lets whoever holds its token use some providers' credentials through the\n" +
+      "daemon's proxy (or its token endpoint), limited to hosts and methods, until it expires\n" +
+      "or is revoked. Grants live in the running daemon. In key mode daemon, creating one\n" +
+      "asks for the vault passphrase. See docs/isolation.md.",
+    args: [],
+    flags: [],
+    examples: [
+      "$ authsome grant create ci --provider github --method GET --ttl 1h",
+      "$ authsome grant list",
+      "$ authsome grant revoke ci",
+    ],
+    subcommands: [
+      {
+        name: "create",
+        summary: "Create a grant and print its token (shown once)",
+        args: [{ name: "name", description: "the grant's name (audited)", required: true }],
+        flags: [
+          {
+            name: "provider",
+            type: "string",
+            valueName: "<name>",
+            repeatable: true,
+            completeWith: "provider",
+            description: "a provider the grant covers (repeatable, or comma-separated)",
+          },
+          {
+            name: "host",
+            type: "string",
+            valueName: "<host>",
+            repeatable: true,
+            description: "inject only for this host (host or host:port)",
+          },
+          {
+            name: "method",
+            type: "string",
+            valueName: "<method>",
+            repeatable: true,
+            description: "inject only for this HTTP method",
+          },
+          {
+            name: "ttl",
+            type: "string",
+            valueName: "<duration>",
+            default: "15m",
+            description: "how long the grant lives (90s, 15m, 2h, 1d; at most 7d)",
+          },
+        ],
+        examples: ["$ authsome grant create ci --provider github,openai --ttl 2h"],
+      },
+      {
+        name: "list",
+        summary: "List the daemon's grants (never their tokens)",
+        args: [],
+        flags: [],
+        examples: ["$ authsome grant list --json"],
+      },
+      {
+        name: "revoke",
+        summary: "Revoke a grant at once",
+        args: [{ name: "name", description: "the grant to revoke", required: true }],
+        flags: [],
+        examples: ["$ authsome grant revoke ci"],
       },
     ],
   },

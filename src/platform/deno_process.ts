@@ -130,7 +130,10 @@ export async function runChild(
 }
 
 /** Starts `command` in its own session, detached, with its output appended to `logPath`. */
-export function spawnDetached(command: string[], options: { logPath: string }) {
+export function spawnDetached(
+  command: string[],
+  options: { logPath: string; stdin?: string; env?: Record<string, string> },
+) {
   const unix = Deno.build.os !== "windows";
   // Deno cannot point a child's stdio at a file, so on Unix a shell appends stdout and stderr
   // to the log and then execs the program (keeping the pid). Windows gets no log file.
@@ -139,13 +142,20 @@ export function spawnDetached(command: string[], options: { logPath: string }) {
     : command;
   const child = new Deno.Command(argv[0], {
     args: argv.slice(1),
-    stdin: "null",
+    stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "null",
     stderr: "null",
     // A new session: no controlling terminal, so closing it (SIGHUP) or Ctrl-C there does not
     // reach the daemon.
     detached: true,
+    ...(options.env ? { env: options.env, clearEnv: true } : {}),
   }).spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    writer.write(new TextEncoder().encode(options.stdin)).then(() => writer.close()).catch(
+      () => {/* the child went away before reading; its exit code tells the story */},
+    );
+  }
   child.unref();
   return { pid: child.pid, exited: child.status.then((status) => status.code) };
 }

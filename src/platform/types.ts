@@ -216,10 +216,14 @@ export interface Platform {
   loopbackRequest(port: number, request: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
   /**
    * Starts `command` in a new session (it survives this process and its terminal) with stdin
-   * closed and stdout/stderr appended to `logPath`. `exited` resolves its exit code, if it
-   * ends while this process still runs.
+   * closed (or fed `stdin`, then closed) and stdout/stderr appended to `logPath`. With `env`,
+   * that is its whole environment. `exited` resolves its exit code, if it ends while this
+   * process still runs.
    */
-  spawnDetached(command: string[], options: { logPath: string }): DetachedProcess;
+  spawnDetached(
+    command: string[],
+    options: { logPath: string; stdin?: string; env?: Record<string, string> },
+  ): DetachedProcess;
   /** Sends a signal; false when no such process exists. */
   signalProcess(pid: number, signal: "SIGTERM" | "SIGKILL"): boolean;
   /** Calls `listener` on SIGINT, SIGTERM or SIGHUP; returns a function that removes it. */

@@ -24,7 +24,7 @@ import { LeafCache } from "./x509.ts";
 export const PROXY_PLACEHOLDER = "authsome-proxy-managed";
 
 /** Where system CA certificates usually are; the first that exists is used. */
-const SYSTEM_CA_FILES = [
+export const SYSTEM_CA_FILES = [
   "/etc/ssl/certs/ca-certificates.crt",
   "/etc/pki/tls/certs/ca-bundle.crt",
   "/etc/ssl/cert.pem",
@@ -41,7 +41,8 @@ export interface ProxySession {
   close(): Promise<void>;
 }
 
-function oauthUrls(definition: ProviderDefinition, baseUrl: string | null) {
+/** The provider's OAuth endpoint URLs, which the proxy never injects. */
+export function oauthUrls(definition: ProviderDefinition, baseUrl: string | null): string[] {
   const oauth: Record<string, unknown> = { ...definition.oauth };
   const urls: string[] = [];
   for (

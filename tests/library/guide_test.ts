@@ -16,7 +16,13 @@ Deno.test.sanitizer?.({ ops: true, resources: true });
 const GUIDE = new URL("../../docs/library.md", import.meta.url);
 const MOD = new URL("../../mod.ts", import.meta.url).href;
 const KEY = "sk-guide0123456789abcdefghijKLMNOP";
-const PERMISSIONS = ["--allow-env", "--allow-read", "--allow-write", "--allow-net"];
+const PERMISSIONS = [
+  "--allow-env",
+  "--allow-read",
+  "--allow-write",
+  "--allow-net",
+  "--allow-sys=uid",
+];
 
 const STUB = `export {};
 const realFetch = globalThis.fetch;
