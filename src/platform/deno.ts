@@ -5,7 +5,8 @@
  * @module
  */
 import { denoFileSystem } from "./deno_fs.ts";
-import { connectTcp, listenTcp, loopbackRequest, serve, serveTls } from "./deno_net.ts";
+import { connectTcp, listenTcp, loopbackRequest, serve } from "./deno_net.ts";
+import { acceptTls, connectTls } from "./deno_tls.ts";
 import {
   onInterrupt,
   onTerminate,
@@ -48,7 +49,8 @@ export function denoPlatform(): Platform {
     selfCommand,
     listenTcp,
     connectTcp,
-    serveTls,
+    connectTls,
+    acceptTls,
     async makeTempFile(prefix, content) {
       const path = await Deno.makeTempFile({ prefix });
       await Deno.chmod(path, 0o600);

@@ -24,6 +24,7 @@ import {
   type ProviderDefinition,
 } from "../model/provider.ts";
 import { Fields, hasControlChars, isObject, regexError, typeName } from "./fields.ts";
+import { anchoredForm, backtrackingProblem, hostPatternProblem } from "./regex_safety.ts";
 
 const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 const MAX_NAME_LENGTH = 64;
@@ -55,6 +56,12 @@ function checkHostUrl(fields: Fields): string | null {
     if (pattern === "") fields.fail("host_url", "regex: needs a pattern after the colon");
     const problem = regexError(pattern);
     if (problem) fields.fail("host_url", problem);
+    const unsafe = hostPatternProblem(pattern);
+    if (unsafe) {
+      throw new ProviderDefinitionError(`${fields.origin}: ${fields.path("host_url")}: ${unsafe}`, {
+        hint: `"host_url": ${JSON.stringify(`regex:${anchoredForm(pattern)}`)}`,
+      });
+    }
     return value;
   }
   if (value.includes("://")) return fields.plainUrl("host_url");
@@ -150,7 +157,9 @@ function checkApiKey(top: Fields): ApiKeyBlock {
     );
   }
   const key_pattern = block.string("key_pattern");
-  const problem = key_pattern === null ? null : regexError(key_pattern);
+  const problem = key_pattern === null
+    ? null
+    : regexError(key_pattern) ?? backtrackingProblem(key_pattern);
   if (problem) block.fail("key_pattern", problem);
   return {
     header_name,

@@ -8,9 +8,12 @@
  */
 import type { AuthsomeContext } from "../auth/context.ts";
 import type { ProviderDefinition } from "../model/provider.ts";
+import { RUN_PLACEHOLDER } from "../model/run_placeholder.ts";
 import { registerSecretValue } from "../model/secret.ts";
 import { findConnection } from "../auth/connections.ts";
+import { hostPatternProblem } from "../providers/regex_safety.ts";
 import { envVarNames, resolveTemplate } from "../providers/registry.ts";
+import { readParentCas, readSystemRoots } from "./ca_bundle.ts";
 import { loadOrCreateCa } from "./ca_store.ts";
 import { CredentialHeaders } from "./credential_headers.ts";
 import { Interceptor } from "./interceptor.ts";
@@ -18,17 +21,6 @@ import { startProxy } from "./proxy.ts";
 import { buildRoutes, type RouteEntry } from "./routing.ts";
 import { selectConnections } from "./selection.ts";
 import { LeafCache } from "./x509.ts";
-
-/** The placeholder SDKs see instead of the credential. */
-export const PROXY_PLACEHOLDER = "authsome-proxy-managed";
-
-/** Where system CA certificates usually are; the first that exists is used. */
-const SYSTEM_CA_FILES = [
-  "/etc/ssl/certs/ca-certificates.crt",
-  "/etc/pki/tls/certs/ca-bundle.crt",
-  "/etc/ssl/cert.pem",
-  "/etc/ssl/ca-bundle.pem",
-];
 
 /** A running proxy session. */
 export interface ProxySession {
@@ -63,6 +55,24 @@ function oauthUrls(definition: ProviderDefinition, baseUrl: string | null) {
   return urls;
 }
 
+/**
+ * The host pattern to route a connection by. A connection stores its provider's `host_url` at
+ * login; one stored before regex hosts had to be anchored (`regex:.*googleapis.*`, which
+ * matches `googleapis.evil.test`) is replaced by the definition's current one.
+ */
+export function effectiveHostUrl(
+  stored: string | null | undefined,
+  definition: string | null,
+): { hostUrl: string | null; replaced?: string } {
+  if (!stored) return { hostUrl: definition };
+  if (stored.startsWith("regex:") && hostPatternProblem(stored.slice("regex:".length))) {
+    const safe = definition && !(definition.startsWith("regex:") &&
+      hostPatternProblem(definition.slice("regex:".length)));
+    return { hostUrl: safe ? definition : null, replaced: stored };
+  }
+  return { hostUrl: stored };
+}
+
 /** Starts the proxy for the selected providers (default: every provider with a connection). */
 export async function startProxySession(
   ctx: AuthsomeContext,
@@ -73,10 +83,20 @@ export async function startProxySession(
   const env: Record<string, string> = {};
   const sources: string[] = [];
   const warnings: string[] = [];
+  const credentials = new CredentialHeaders(ctx);
   for (const { definition, connection: name } of await selectConnections(ctx, options)) {
     const provider = definition.name;
+    // Like `--env`: a missing, empty or invalid connection fails now (exit 5 or 6), rather
+    // than running the child with a placeholder that gets it nowhere.
+    await credentials.header(provider, name);
     const stored = await findConnection(snapshot, ctx.profile, provider, name);
-    const hostUrl = stored?.hostUrl ?? definition.host_url;
+    const { hostUrl, replaced } = effectiveHostUrl(stored?.hostUrl, definition.host_url);
+    if (replaced) {
+      warnings.push(
+        `${provider}/${name}: ignoring the unsafe stored host pattern ${replaced}` +
+          (hostUrl ? `; using ${hostUrl}` : ""),
+      );
+    }
     if (!hostUrl) {
       warnings.push(`${provider} has no host_url; its requests cannot be given credentials`);
       continue;
@@ -89,20 +109,24 @@ export async function startProxySession(
       excludedUrls: oauthUrls(definition, baseUrl),
     });
     const names = envVarNames(definition);
-    env[definition.auth_type === "api_key" ? names.api_key : names.access_token] =
-      PROXY_PLACEHOLDER;
+    env[definition.auth_type === "api_key" ? names.api_key : names.access_token] = RUN_PLACEHOLDER;
     sources.push(`${provider}/${name}`);
   }
   const table = buildRoutes(entries);
   for (const problem of table.problems) {
     warnings.push(`${problem.provider}: ${problem.value}: ${problem.reason}`);
   }
+  const parentCas = await readParentCas(ctx.platform);
+  for (const file of parentCas.unreadable) {
+    warnings.push(`cannot read CA certificates from ${file}; the child will not trust them`);
+  }
   const ca = await loadOrCreateCa(ctx);
   const interceptor = new Interceptor(ctx.platform, {
     leaves: new LeafCache(ca, { now: () => new Date(ctx.platform.clock.now()) }),
     table,
-    credentials: new CredentialHeaders(ctx),
+    credentials,
     log: ctx.log,
+    caCerts: parentCas.pems,
   });
   // Per-run proxy credentials: only this child (and its children) can use the proxy.
   const password = ctx.platform.randomBytes(16).toHex();
@@ -113,19 +137,15 @@ export async function startProxySession(
     log: ctx.log,
     credentials: `authsome:${password}`,
   });
-  let systemRoots = "";
-  for (const file of SYSTEM_CA_FILES) {
-    const text = await ctx.platform.fs.readTextFile(file).catch(() => null);
-    if (text) {
-      systemRoots = text.endsWith("\n") ? text : `${text}\n`;
-      break;
-    }
-  }
+  const extraCas = parentCas.pems.join("");
   const bundlePath = await ctx.platform.makeTempFile(
     "authsome-ca-",
-    systemRoots + ca.certificatePem,
+    (await readSystemRoots(ctx.platform)) + extraCas + ca.certificatePem,
   );
-  const caOnlyPath = await ctx.platform.makeTempFile("authsome-ca-only-", ca.certificatePem);
+  const extraPath = await ctx.platform.makeTempFile(
+    "authsome-ca-extra-",
+    extraCas + ca.certificatePem,
+  );
   const proxyUrl = `http://authsome:${password}@127.0.0.1:${proxy.port}`;
   const noProxy = [
     ctx.platform.env("NO_PROXY") ?? ctx.platform.env("no_proxy"),
@@ -139,14 +159,16 @@ export async function startProxySession(
     https_proxy: proxyUrl,
     NO_PROXY: noProxy,
     no_proxy: noProxy,
+    // Node 22.21+/24.5+ honour HTTP(S)_PROXY only with this; older Node ignores it.
+    NODE_USE_ENV_PROXY: "1",
     AUTHSOME_PROXY_MODE: "1",
     SSL_CERT_FILE: bundlePath,
     REQUESTS_CA_BUNDLE: bundlePath,
     CURL_CA_BUNDLE: bundlePath,
     GIT_SSL_CAINFO: bundlePath,
     DENO_CERT: bundlePath,
-    // Node adds these to its built-in roots, so only the authsome CA goes here.
-    NODE_EXTRA_CA_CERTS: caOnlyPath,
+    // Node adds these to its built-in roots: the parent's extra CAs and the authsome CA.
+    NODE_EXTRA_CA_CERTS: extraPath,
   });
   return {
     env,
@@ -154,9 +176,8 @@ export async function startProxySession(
     warnings,
     async close() {
       await proxy.close();
-      await interceptor.close();
       await ctx.platform.fs.remove(bundlePath);
-      await ctx.platform.fs.remove(caOnlyPath);
+      await ctx.platform.fs.remove(extraPath);
     },
   };
 }

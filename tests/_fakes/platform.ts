@@ -90,7 +90,9 @@ export function fakePlatform(options: {
     runChild: (command, runOptions) => denoPlatform().runChild(command, runOptions),
     listenTcp: (hostname, port) => denoPlatform().listenTcp(hostname, port),
     connectTcp: (hostname, port) => denoPlatform().connectTcp(hostname, port),
-    serveTls: (tlsOptions, handler) => denoPlatform().serveTls(tlsOptions, handler),
+    connectTls: (hostname, port, tlsOptions) =>
+      denoPlatform().connectTls(hostname, port, tlsOptions),
+    acceptTls: (stream, tlsOptions) => denoPlatform().acceptTls(stream, tlsOptions),
     makeTempFile: (prefix, content) => denoPlatform().makeTempFile(prefix, content),
     loopbackRequest: (port, request, timeoutMs) =>
       denoPlatform().loopbackRequest(port, request, timeoutMs),
