@@ -69,7 +69,13 @@ export function acceptTls(
     ALPNProtocols: ["http/1.1"],
   });
   // The socket below is gone once the TLS session is: close the stream it ran on.
-  socket.once("close", () => stream.close());
+  socket.once("close", () => {
+    try {
+      stream.close();
+    } catch {
+      // Already closed (by the peer or a finished pipe).
+    }
+  });
   return new Promise((resolve, reject) => {
     const fail = (error?: Error) => {
       socket.destroy();

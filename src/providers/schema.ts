@@ -59,7 +59,7 @@ function checkHostUrl(fields: Fields): string | null {
     const unsafe = hostPatternProblem(pattern);
     if (unsafe) {
       throw new ProviderDefinitionError(`${fields.origin}: ${fields.path("host_url")}: ${unsafe}`, {
-        hint: `"host_url": ${JSON.stringify(`regex:${anchoredForm(pattern)}`)}`,
+        hint: `In the file, write "host_url": ${JSON.stringify(`regex:${anchoredForm(pattern)}`)}`,
       });
     }
     return value;

@@ -70,7 +70,7 @@ Deno.test("register refuses an unanchored regex host_url and hints at the anchor
   assert.ok(error instanceof ProviderDefinitionError);
   assert.equal(error.exitCode, 2);
   assert.match(error.message, /^providers\/acme\.json: host_url: .*anchored/);
-  assert.equal(error.hint, '"host_url": "regex:^(?:api\\\\.acme\\\\.test)$"');
+  assert.equal(error.hint, 'In the file, write "host_url": "regex:^(?:api\\\\.acme\\\\.test)$"');
   // The hinted form is accepted.
   const fixed = validateProvider(oauth({ host_url: "regex:^(?:api\\.acme\\.test)$" }), ORIGIN);
   assert.equal(fixed.host_url, "regex:^(?:api\\.acme\\.test)$");
