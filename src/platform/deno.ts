@@ -6,7 +6,7 @@
  */
 import { denoFileSystem } from "./deno_fs.ts";
 import { connectTcp, listenTcp, loopbackRequest, serve } from "./deno_net.ts";
-import { acceptTls, connectTls } from "./deno_tls.ts";
+import { acceptTls, connectTcpThrough, connectTls } from "./deno_tls.ts";
 import {
   onInterrupt,
   onTerminate,
@@ -48,7 +48,8 @@ export function denoPlatform(): Platform {
     onTerminate,
     selfCommand,
     listenTcp,
-    connectTcp,
+    connectTcp: (hostname, port, options) =>
+      options?.via ? connectTcpThrough(options.via, hostname, port) : connectTcp(hostname, port),
     connectTls,
     acceptTls,
     async makeTempFile(prefix, content) {

@@ -8,7 +8,7 @@
  */
 import { Duplex } from "node:stream";
 import tls from "node:tls";
-import type { ByteStream, TcpConnection } from "./types.ts";
+import type { ByteStream, TcpConnection, UpstreamProxy } from "./types.ts";
 
 function wrap(conn: Deno.Conn): TcpConnection {
   return {
@@ -28,19 +28,26 @@ function wrap(conn: Deno.Conn): TcpConnection {
 /**
  * Opens a TLS connection (HTTP/1.1 only) to `hostname:port` and completes the handshake, so a
  * certificate problem is reported here rather than on the first read. `caCerts` are trusted in
- * addition to the default roots.
+ * addition to the default roots. With `via`, the connection goes through that HTTP proxy.
  */
 export async function connectTls(
   hostname: string,
   port: number,
-  options: { caCerts: string[] },
+  options: { caCerts: string[]; via?: UpstreamProxy | null },
 ): Promise<TcpConnection> {
-  const conn = await Deno.connectTls({
-    hostname,
-    port,
-    caCerts: options.caCerts,
-    alpnProtocols: ["http/1.1"],
-  });
+  const tlsOptions = { hostname, caCerts: options.caCerts, alpnProtocols: ["http/1.1"] };
+  let conn: Deno.TlsConn;
+  if (options.via) {
+    const raw = await rawThrough(options.via, hostname, port);
+    try {
+      conn = await Deno.startTls(raw, tlsOptions);
+    } catch (error) {
+      raw.close();
+      throw error;
+    }
+  } else {
+    conn = await Deno.connectTls({ ...tlsOptions, port });
+  }
   try {
     await conn.handshake();
   } catch (error) {
@@ -48,6 +55,54 @@ export async function connectTls(
     throw error;
   }
   return wrap(conn);
+}
+
+/** A TCP connection to `hostname:port` through an HTTP proxy (CONNECT). */
+export async function connectTcpThrough(
+  via: UpstreamProxy,
+  hostname: string,
+  port: number,
+): Promise<TcpConnection> {
+  return wrap(await rawThrough(via, hostname, port));
+}
+
+async function rawThrough(
+  via: UpstreamProxy,
+  hostname: string,
+  port: number,
+): Promise<Deno.TcpConn> {
+  const proxy = `${via.hostname}:${via.port}`;
+  let raw: Deno.TcpConn;
+  try {
+    raw = await Deno.connect({ hostname: via.hostname, port: via.port });
+  } catch (error) {
+    throw new Error(`could not reach the upstream proxy ${proxy} (${(error as Error).message})`);
+  }
+  try {
+    const authority = hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+    const head = `CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n` +
+      (via.authorization ? `Proxy-Authorization: ${via.authorization}\r\n` : "") + "\r\n";
+    const bytes = new TextEncoder().encode(head);
+    let written = 0;
+    while (written < bytes.length) written += await raw.write(bytes.subarray(written));
+    // Byte by byte: nothing after the blank line may be consumed (the tunnel starts there).
+    let answer = "";
+    const one = new Uint8Array(1);
+    while (!answer.endsWith("\r\n\r\n")) {
+      if (answer.length > 16 * 1024 || (await raw.read(one)) === null) {
+        throw new Error(`the upstream proxy ${proxy} closed the connection`);
+      }
+      answer += String.fromCharCode(one[0]);
+    }
+    const status = answer.split("\r\n")[0];
+    if (!/^HTTP\/1\.[01] 2\d\d/.test(status)) {
+      throw new Error(`the upstream proxy ${proxy} refused CONNECT ${authority}: ${status}`);
+    }
+    return raw;
+  } catch (error) {
+    raw.close();
+    throw error;
+  }
 }
 
 /**

@@ -113,6 +113,14 @@ export interface TcpConnection extends ByteStream {
   readonly localPort: number;
 }
 
+/** An HTTP proxy to reach a destination through (with CONNECT). */
+export interface UpstreamProxy {
+  hostname: string;
+  port: number;
+  /** `Proxy-Authorization` value, if the proxy wants one. */
+  authorization?: string;
+}
+
 /** A TCP listener on a loopback address. */
 export interface TcpListener {
   readonly port: number;
@@ -188,16 +196,20 @@ export interface Platform {
   selfCommand(): string[];
   /** Listens for TCP on a loopback address (the `run` proxy). */
   listenTcp(hostname: string, port: number): TcpListener;
-  /** Opens a TCP connection. */
-  connectTcp(hostname: string, port: number): Promise<TcpConnection>;
+  /** Opens a TCP connection, directly or through an HTTP proxy (`via`, with CONNECT). */
+  connectTcp(
+    hostname: string,
+    port: number,
+    options?: { via?: UpstreamProxy | null },
+  ): Promise<TcpConnection>;
   /**
    * Opens a verified TLS connection (HTTP/1.1) to `hostname:port`, trusting `caCerts` besides
-   * the default roots. Resolves after the handshake.
+   * the default roots, directly or through an HTTP proxy (`via`). Resolves after the handshake.
    */
   connectTls(
     hostname: string,
     port: number,
-    options: { caCerts: string[] },
+    options: { caCerts: string[]; via?: UpstreamProxy | null },
   ): Promise<TcpConnection>;
   /**
    * Speaks TLS as the server (HTTP/1.1) over a stream already held, with the given PEM

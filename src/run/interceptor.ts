@@ -28,6 +28,7 @@ import {
 } from "./http1.ts";
 import { route, type RouteTable } from "./routing.ts";
 import { describeUpstreamFailure } from "./upstream_failure.ts";
+import type { UpstreamProxyPicker } from "./upstream_proxy.ts";
 import type { LeafCache } from "./x509.ts";
 
 /** Request headers meant for the proxy, never forwarded. */
@@ -41,6 +42,7 @@ export class Interceptor {
   readonly #credentials: CredentialHeaders;
   readonly #log: LogSink;
   readonly #caCerts: string[];
+  readonly #upstreamProxy: UpstreamProxyPicker;
   readonly #warned = new Set<string>();
 
   constructor(
@@ -52,6 +54,8 @@ export class Interceptor {
       log: LogSink;
       /** Extra CA certificates (PEM) trusted for upstream connections. */
       caCerts?: string[];
+      /** The parent's proxy to reach a host through, if any. */
+      upstreamProxy?: UpstreamProxyPicker;
     },
   ) {
     this.#platform = platform;
@@ -60,6 +64,7 @@ export class Interceptor {
     this.#credentials = parts.credentials;
     this.#log = parts.log;
     this.#caCerts = parts.caCerts ?? [];
+    this.#upstreamProxy = parts.upstreamProxy ?? (() => null);
   }
 
   /** Terminates TLS on the child's tunnel to `host:port` and relays until either side closes. */
@@ -103,7 +108,10 @@ export class Interceptor {
         }
         if (!upstream) {
           try {
-            upstream = await this.#platform.connectTls(host, port, { caCerts: this.#caCerts });
+            upstream = await this.#platform.connectTls(host, port, {
+              caCerts: this.#caCerts,
+              via: this.#upstreamProxy(host, port),
+            });
           } catch (error) {
             const reason = describeUpstreamFailure(error, host, port);
             this.#log.debug("proxy upstream failed", { host, port, reason });

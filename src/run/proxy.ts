@@ -12,6 +12,7 @@ import type { ByteStream, Platform, TcpConnection, TcpListener } from "../platfo
 import type { Interceptor } from "./interceptor.ts";
 import { hostNeedsInterception, normalizeHost, type RouteTable } from "./routing.ts";
 import { describeUpstreamFailure } from "./upstream_failure.ts";
+import type { UpstreamProxyPicker } from "./upstream_proxy.ts";
 
 const MAX_HEAD = 64 * 1024;
 const encoder = new TextEncoder();
@@ -112,8 +113,16 @@ function authorized(head: Head, expected: string): boolean {
 /** Starts the proxy; `credentials` is the `user:password` every request must present. */
 export function startProxy(
   platform: Platform,
-  parts: { table: RouteTable; interceptor: Interceptor; log: LogSink; credentials: string },
+  parts: {
+    table: RouteTable;
+    interceptor: Interceptor;
+    log: LogSink;
+    credentials: string;
+    /** The parent's proxy to reach a host through, if any. */
+    upstreamProxy?: UpstreamProxyPicker;
+  },
 ): RunningProxy {
+  const pick = parts.upstreamProxy ?? (() => null);
   const expected = `Basic ${btoa(parts.credentials)}`;
   const listener: TcpListener = platform.listenTcp("127.0.0.1", 0);
   const active = new Set<Promise<void>>();
@@ -142,7 +151,7 @@ export function startProxy(
           await reply(client, "HTTP/1.1 200 Connection Established\r\n\r\n");
           return await parts.interceptor.handle(tunnelOf(client, reader, head.rest), host, port);
         }
-        upstream = await connectOr502(platform, client, parts.log, host, port);
+        upstream = await connectOr502(platform, client, parts.log, host, port, pick);
         if (!upstream) return;
         established = true;
         await reply(client, "HTTP/1.1 200 Connection Established\r\n\r\n");
@@ -160,6 +169,7 @@ export function startProxy(
         parts.log,
         normalizeHost(url.hostname),
         Number(url.port || 80),
+        pick,
       );
       if (!upstream) return;
       const lines = head.lines.filter((line) =>
@@ -235,9 +245,10 @@ async function connectOr502(
   log: LogSink,
   host: string,
   port: number,
+  pick: UpstreamProxyPicker,
 ): Promise<TcpConnection | null> {
   try {
-    return await platform.connectTcp(host, port);
+    return await platform.connectTcp(host, port, { via: pick(host, port) });
   } catch (error) {
     const reason = describeUpstreamFailure(error, host, port);
     log.debug("proxy upstream failed", { host, port, reason });

@@ -20,6 +20,7 @@ import { Interceptor } from "./interceptor.ts";
 import { startProxy } from "./proxy.ts";
 import { buildRoutes, type RouteEntry } from "./routing.ts";
 import { selectConnections } from "./selection.ts";
+import { parentProxy } from "./upstream_proxy.ts";
 import { LeafCache } from "./x509.ts";
 
 /** A running proxy session. */
@@ -120,6 +121,8 @@ export async function startProxySession(
   for (const file of parentCas.unreadable) {
     warnings.push(`cannot read CA certificates from ${file}; the child will not trust them`);
   }
+  const upstreamProxy = parentProxy(ctx.platform);
+  if (upstreamProxy.warning) warnings.push(upstreamProxy.warning);
   const ca = await loadOrCreateCa(ctx);
   const interceptor = new Interceptor(ctx.platform, {
     leaves: new LeafCache(ca, { now: () => new Date(ctx.platform.clock.now()) }),
@@ -127,6 +130,7 @@ export async function startProxySession(
     credentials,
     log: ctx.log,
     caCerts: parentCas.pems,
+    upstreamProxy: upstreamProxy.pick,
   });
   // Per-run proxy credentials: only this child (and its children) can use the proxy.
   const password = ctx.platform.randomBytes(16).toHex();
@@ -136,6 +140,7 @@ export async function startProxySession(
     interceptor,
     log: ctx.log,
     credentials: `authsome:${password}`,
+    upstreamProxy: upstreamProxy.pick,
   });
   const extraCas = parentCas.pems.join("");
   const bundlePath = await ctx.platform.makeTempFile(

@@ -9,6 +9,7 @@
 export function describeUpstreamFailure(error: unknown, host: string, port: number): string {
   const name = (error as Error)?.name ?? "";
   const message = (error as Error)?.message ?? String(error);
+  if (/upstream proxy/.test(message)) return message;
   if (name === "ConnectionRefused" || /connection refused/i.test(message)) {
     return `connection refused by ${host}:${port}`;
   }

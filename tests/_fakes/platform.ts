@@ -89,7 +89,8 @@ export function fakePlatform(options: {
     envAll: () => ({ ...envVars }),
     runChild: (command, runOptions) => denoPlatform().runChild(command, runOptions),
     listenTcp: (hostname, port) => denoPlatform().listenTcp(hostname, port),
-    connectTcp: (hostname, port) => denoPlatform().connectTcp(hostname, port),
+    connectTcp: (hostname, port, tcpOptions) =>
+      denoPlatform().connectTcp(hostname, port, tcpOptions),
     connectTls: (hostname, port, tlsOptions) =>
       denoPlatform().connectTls(hostname, port, tlsOptions),
     acceptTls: (stream, tlsOptions) => denoPlatform().acceptTls(stream, tlsOptions),

@@ -117,11 +117,14 @@ async function serveConnection(conn: Deno.Conn) {
   }
 }
 
-/** Starts the upstream on `host` (keep-alive, one request after another per connection). */
-export async function rawUpstream(host: string) {
+/**
+ * Starts the upstream on `host` (keep-alive, one request after another per connection), with a
+ * certificate for `certHost` (default: `host`).
+ */
+export async function rawUpstream(host: string, certHost = host) {
   const now = new Date();
   const ca = await createCertificateAuthority({ commonName: "raw upstream CA", now, validDays: 2 });
-  const leaf = await issueLeafCertificate(ca, { hostname: host, now, validDays: 2 });
+  const leaf = await issueLeafCertificate(ca, { hostname: certHost, now, validDays: 2 });
   const listener = Deno.listenTls({
     hostname: host,
     port: 0,
@@ -147,6 +150,50 @@ export async function rawUpstream(host: string) {
       listener.close();
       await accepting;
       await Promise.allSettled([...connections]);
+    },
+  };
+}
+
+/**
+ * A corporate-style HTTP proxy on 127.0.0.1 that accepts any CONNECT, records its target, and
+ * connects every tunnel to `127.0.0.2:<targetPort>` (so made-up host names work).
+ */
+export function connectProxy(targetPort: number) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const targets: string[] = [];
+  const tasks = new Set<Promise<void>>();
+  const accepting = (async () => {
+    try {
+      for await (const conn of listener) {
+        const task = (async () => {
+          let head = "";
+          const one = new Uint8Array(1);
+          while (!head.endsWith("\r\n\r\n")) {
+            if ((await conn.read(one)) === null) return conn.close();
+            head += String.fromCharCode(one[0]);
+          }
+          targets.push(head.split(" ")[1]);
+          const upstream = await Deno.connect({ hostname: "127.0.0.2", port: targetPort });
+          await conn.write(encoder.encode("HTTP/1.1 200 Connection Established\r\n\r\n"));
+          await Promise.allSettled([
+            conn.readable.pipeTo(upstream.writable),
+            upstream.readable.pipeTo(conn.writable),
+          ]);
+        })().catch(() => {});
+        tasks.add(task);
+        task.finally(() => tasks.delete(task));
+      }
+    } catch {
+      // Closed.
+    }
+  })();
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    targets,
+    async close() {
+      listener.close();
+      await accepting;
+      await Promise.allSettled([...tasks]);
     },
   };
 }

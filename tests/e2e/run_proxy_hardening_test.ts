@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { tempHome } from "../_fakes/platform.ts";
 import { createCertificateAuthority, issueLeafCertificate } from "../../src/run/x509.ts";
-import { answerFor, rawUpstream } from "./_run_upstream.ts";
+import { answerFor, connectProxy, rawUpstream } from "./_run_upstream.ts";
 import { CLI, runCli } from "./_cli.ts";
 
 const KEY = "lk-hardening-secret-0123456789abcdef";
@@ -328,4 +328,40 @@ Deno.test("run (proxy): a node child gets NODE_USE_ENV_PROXY=1 and a warning abo
   assert.match(out.stderr, /Node\.js .*HTTPS_PROXY.*--env/);
   const shell = await t.cli(["run", "--", "sh", "-c", "true"]);
   assert.doesNotMatch(shell.stderr, /Node\.js/, "no warning for other programs");
+});
+
+Deno.test("run (proxy): the parent's HTTPS_PROXY is used to reach routed and tunnelled hosts", async () => {
+  await using t = await setUp();
+  // Only reachable through the "corporate" proxy, which sends every tunnel to this upstream.
+  const corpUpstream = await rawUpstream("127.0.0.2", "api.corp.test");
+  const corp = connectProxy(corpUpstream.port);
+  try {
+    await Deno.writeTextFile(`${t.work}/corp-ca.pem`, corpUpstream.caPem);
+    await t.register("corpapi", "api.corp.test");
+    await t.login("corpapi");
+    const out = await t.cli([
+      "run",
+      "--",
+      "sh",
+      "-c",
+      "curl -sS --compressed https://api.corp.test/gzip; echo; " +
+      "curl -sS -k -o /dev/null -w '%{http_code}' https://other.corp.test/chunked",
+    ], {
+      AUTHSOME_CA_FILE: `${t.work}/corp-ca.pem`,
+      HTTPS_PROXY: `http://127.0.0.1:${corp.port}`,
+      NO_PROXY: "internal.corp.test",
+    });
+    assert.equal(out.code, 0, out.stderr);
+    const [routed, tunnelled] = out.stdout.split("\n");
+    assert.equal(JSON.parse(routed).key, `${KEY}-corpapi`, "routed through the corporate proxy");
+    assert.equal(tunnelled, "200");
+    // (Deno's own update check may pass through the proxy too.)
+    assert.deepEqual(corp.targets.filter((target) => target.includes("corp.test")), [
+      "api.corp.test:443",
+      "other.corp.test:443",
+    ]);
+  } finally {
+    await corp.close();
+    await corpUpstream.close();
+  }
 });
