@@ -155,15 +155,62 @@ export function anchoredForm(pattern: string): string {
   return `^(?:${body})$`;
 }
 
+/** Splits at the `|` that are not inside a group or a character class. */
+function topLevelAlternatives(body: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let inClass = false;
+  let start = 0;
+  for (let i = 0; i < body.length; i++) {
+    const char = body[i];
+    if (char === "\\") i++;
+    else if (inClass) inClass = char !== "]";
+    else if (char === "[") inClass = true;
+    else if (char === "(") depth++;
+    else if (char === ")") depth--;
+    else if (char === "|" && depth === 0) {
+      parts.push(body.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(body.slice(start));
+  return parts;
+}
+
+/** The body of `^...$`, without one `(?:...)` group that spans all of it. */
+function anchoredBody(pattern: string): string {
+  const body = pattern.slice(1, -1);
+  const group = body.match(/^\(\?:(.*)\)$/s);
+  if (group && balanced(group[1])) {
+    return group[1];
+  }
+  return body;
+}
+
+function balanced(text: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length && depth >= 0; i++) {
+    if (text[i] === "\\") i++;
+    else if (text[i] === "(") depth++;
+    else if (text[i] === ")") depth--;
+  }
+  return depth === 0;
+}
+
 /**
  * Why a `regex:` host pattern is unsafe to route credentials by, or null. It must be anchored
- * at both ends, end in a literal domain suffix, and pass {@linkcode backtrackingProblem}.
+ * at both ends, every alternative must end in a literal domain suffix (`\.com`), and it must
+ * pass {@linkcode backtrackingProblem}. With `impliedAnchors`, a pattern without `^...$` is
+ * judged as the full match routing makes of it (for definitions written before anchors were
+ * required).
  */
-export function hostPatternProblem(pattern: string): string | null {
-  if (!pattern.startsWith("^") || !/(?<!\\)\$$/.test(pattern)) {
+export function hostPatternProblem(pattern: string, impliedAnchors = false): string | null {
+  const anchored = /^\^.*(?<!\\)\$$/s.test(pattern);
+  if (!anchored && !impliedAnchors) {
     return "a regex host pattern must be anchored with ^ and $ so it cannot match other hosts";
   }
-  if (!/\\\.[A-Za-z0-9-]+\)*\$$/.test(pattern)) {
+  const body = anchored ? anchoredBody(pattern) : pattern;
+  if (!topLevelAlternatives(body).every((part) => /\\\.[A-Za-z0-9-]+$/.test(part))) {
     return "a regex host pattern must end in a literal domain suffix such as \\.com$ " +
       "so it cannot match a host that merely contains the name";
   }

@@ -48,7 +48,7 @@ function checkName(fields: Fields): string {
   return name;
 }
 
-function checkHostUrl(fields: Fields): string | null {
+function checkHostUrl(fields: Fields, registering: boolean): string | null {
   const value = fields.string("host_url");
   if (value === null) return null;
   if (value.startsWith("regex:")) {
@@ -56,11 +56,20 @@ function checkHostUrl(fields: Fields): string | null {
     if (pattern === "") fields.fail("host_url", "regex: needs a pattern after the colon");
     const problem = regexError(pattern);
     if (problem) fields.fail("host_url", problem);
-    const unsafe = hostPatternProblem(pattern);
+    // Files installed before anchors were required still load (`run` will not route by an
+    // unsafe one); `register` insists.
+    const unsafe = registering ? hostPatternProblem(pattern) : backtrackingProblem(pattern);
     if (unsafe) {
-      throw new ProviderDefinitionError(`${fields.origin}: ${fields.path("host_url")}: ${unsafe}`, {
-        hint: `In the file, write "host_url": ${JSON.stringify(`regex:${anchoredForm(pattern)}`)}`,
-      });
+      // Anchoring alone may fix it; otherwise say what else is wrong, with an example.
+      const anchored = anchoredForm(pattern);
+      const stillUnsafe = hostPatternProblem(anchored);
+      const hint = stillUnsafe === null
+        ? `In the file, write "host_url": ${JSON.stringify(`regex:${anchored}`)}`
+        : 'For example: "host_url": "regex:^(?:[a-z0-9-]+\\\\.)?example\\\\.com$"';
+      throw new ProviderDefinitionError(
+        `${fields.origin}: ${fields.path("host_url")}: ${stillUnsafe ?? unsafe}`,
+        { hint },
+      );
     }
     return value;
   }
@@ -196,9 +205,14 @@ function checkClient(top: Fields): ClientEnv {
 /**
  * Validates a parsed JSON provider definition and returns it normalised (defaults filled in,
  * `raw` holding a copy of the input). Throws {@linkcode ProviderDefinitionError} with a message
- * of the form `<origin>: <field path>: <problem>`.
+ * of the form `<origin>: <field path>: <problem>`. `registering` adds the rules only new
+ * definitions must follow (regex host patterns anchored with `^...$`).
  */
-export function validateProvider(raw: unknown, origin: string): ProviderDefinition {
+export function validateProvider(
+  raw: unknown,
+  origin: string,
+  options: { registering?: boolean } = {},
+): ProviderDefinition {
   if (!isObject(raw)) {
     throw new ProviderDefinitionError(`${origin}: must be a JSON object, got ${typeName(raw)}`);
   }
@@ -230,7 +244,7 @@ export function validateProvider(raw: unknown, origin: string): ProviderDefiniti
     schema_version: 1,
     name,
     display_name,
-    host_url: checkHostUrl(top),
+    host_url: checkHostUrl(top, options.registering ?? false),
     export: { env: checkExport(top) },
     client: checkClient(top),
     docs: top.plainUrl("docs"),

@@ -56,22 +56,27 @@ function oauthUrls(definition: ProviderDefinition, baseUrl: string | null) {
   return urls;
 }
 
+function unsafeHostUrl(hostUrl: string): boolean {
+  return hostUrl.startsWith("regex:") &&
+    hostPatternProblem(hostUrl.slice("regex:".length), true) !== null;
+}
+
 /**
  * The host pattern to route a connection by. A connection stores its provider's `host_url` at
- * login; one stored before regex hosts had to be anchored (`regex:.*googleapis.*`, which
- * matches `googleapis.evil.test`) is replaced by the definition's current one.
+ * login, and custom files written before patterns had to be safe still load: a pattern that can
+ * match other hosts (`regex:.*googleapis.*` matches `googleapis.evil.test`) is never used; the
+ * definition's current pattern replaces a stored one when it is safe.
  */
 export function effectiveHostUrl(
   stored: string | null | undefined,
   definition: string | null,
 ): { hostUrl: string | null; replaced?: string } {
-  if (!stored) return { hostUrl: definition };
-  if (stored.startsWith("regex:") && hostPatternProblem(stored.slice("regex:".length))) {
-    const safe = definition && !(definition.startsWith("regex:") &&
-      hostPatternProblem(definition.slice("regex:".length)));
-    return { hostUrl: safe ? definition : null, replaced: stored };
-  }
-  return { hostUrl: stored };
+  const candidate = stored ?? definition;
+  if (!candidate || !unsafeHostUrl(candidate)) return { hostUrl: candidate };
+  const fallback = definition && definition !== candidate && !unsafeHostUrl(definition)
+    ? definition
+    : null;
+  return { hostUrl: fallback, replaced: candidate };
 }
 
 /** Starts the proxy for the selected providers (default: every provider with a connection). */
@@ -94,12 +99,15 @@ export async function startProxySession(
     const { hostUrl, replaced } = effectiveHostUrl(stored?.hostUrl, definition.host_url);
     if (replaced) {
       warnings.push(
-        `${provider}/${name}: ignoring the unsafe stored host pattern ${replaced}` +
+        `${provider}/${name}: ignoring the host pattern ${replaced}, which can match other ` +
+          "hosts" +
           (hostUrl ? `; using ${hostUrl}` : ""),
       );
     }
     if (!hostUrl) {
-      warnings.push(`${provider} has no host_url; its requests cannot be given credentials`);
+      if (!replaced) {
+        warnings.push(`${provider} has no host_url; its requests cannot be given credentials`);
+      }
       continue;
     }
     const baseUrl = stored?.baseUrl ?? definition.oauth?.base_url ?? null;

@@ -23,11 +23,20 @@ function definition(extra: Record<string, unknown>) {
 Deno.test("register refuses an unanchored regex host_url with exit 2 and shows the anchored form", async () => {
   await using dir = await tempHome();
   const file = `${dir.home.replace(/\/home$/, "")}/acme.json`;
-  await Deno.writeTextFile(file, definition({ host_url: "regex:.*acme.*" }));
+  await Deno.writeTextFile(file, definition({ host_url: "regex:[a-z]+\\.acme\\.test" }));
   const out = await runCli(["register", file], { home: dir.home });
   assert.equal(out.code, 2, out.stderr);
   assert.match(out.stderr, /host_url: a regex host pattern must be anchored with \^ and \$/);
-  assert.match(out.stderr, /In the file, write "host_url": "regex:\^\(\?:\.\*acme\.\*\)\$"/);
+  assert.ok(
+    out.stderr.includes('In the file, write "host_url": "regex:^(?:[a-z]+\\\\.acme\\\\.test)$"'),
+    out.stderr,
+  );
+  // Anchoring would not save this one: it says what else is wrong, with an example.
+  await Deno.writeTextFile(file, definition({ host_url: "regex:.*acme.*" }));
+  const loose = await runCli(["register", file], { home: dir.home });
+  assert.equal(loose.code, 2, loose.stderr);
+  assert.match(loose.stderr, /host_url: a regex host pattern must end in a literal domain suffix/);
+  assert.match(loose.stderr, /For example: "host_url": "regex:\^/);
   const list = await runCli(["list", "--json"], { home: dir.home });
   assert.ok(!list.stdout.includes('"acme"'), "nothing was installed");
 });

@@ -63,7 +63,7 @@ Deno.test("regex safety: host patterns must be anchored and end in a literal dom
 Deno.test("register refuses an unanchored regex host_url and hints at the anchored form", () => {
   let error: unknown;
   try {
-    validateProvider(oauth({ host_url: "regex:api\\.acme\\.test" }), ORIGIN);
+    validateProvider(oauth({ host_url: "regex:api\\.acme\\.test" }), ORIGIN, { registering: true });
   } catch (caught) {
     error = caught;
   }
@@ -72,8 +72,25 @@ Deno.test("register refuses an unanchored regex host_url and hints at the anchor
   assert.match(error.message, /^providers\/acme\.json: host_url: .*anchored/);
   assert.equal(error.hint, 'In the file, write "host_url": "regex:^(?:api\\\\.acme\\\\.test)$"');
   // The hinted form is accepted.
-  const fixed = validateProvider(oauth({ host_url: "regex:^(?:api\\.acme\\.test)$" }), ORIGIN);
+  const fixed = validateProvider(
+    oauth({ host_url: "regex:^(?:api\\.acme\\.test)$" }),
+    ORIGIN,
+    { registering: true },
+  );
   assert.equal(fixed.host_url, "regex:^(?:api\\.acme\\.test)$");
+  // A file installed before anchors were required still loads; run refuses to route by it.
+  const old = validateProvider(oauth({ host_url: "regex:.*acme.*" }), ORIGIN);
+  assert.equal(old.host_url, "regex:.*acme.*");
+});
+
+Deno.test("host patterns: every top-level alternative needs a literal domain suffix", () => {
+  assert.equal(hostPatternProblem("^(?:a\\.test|b\\.test)$"), null);
+  assert.match(hostPatternProblem("^(?:.*evil|x\\.com)$")!, /literal domain suffix/);
+  assert.match(hostPatternProblem("^.*evil|x\\.com$")!, /literal domain suffix/);
+  assert.match(hostPatternProblem("^(?:a)|(?:b\\.com)$")!, /literal domain suffix/);
+  // Judged as the full match routing makes of it:
+  assert.equal(hostPatternProblem(".*\\.acme\\.com", true), null);
+  assert.match(hostPatternProblem(".*googleapis.*", true)!, /literal domain suffix/);
 });
 
 Deno.test("bundled regex hosts are safe: google's does not match googleapis.evil.test", () => {

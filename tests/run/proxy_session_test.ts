@@ -16,6 +16,14 @@ Deno.test("a connection stored with the old unanchored google pattern routes by 
   });
   assert.deepEqual(effectiveHostUrl("api.example.com", GOOGLE), { hostUrl: "api.example.com" });
   assert.deepEqual(effectiveHostUrl(null, GOOGLE), { hostUrl: GOOGLE });
+  // A custom file from before anchors were required: safe as a full match, so still used.
+  assert.deepEqual(effectiveHostUrl(null, "regex:.*\\.acme\\.com"), {
+    hostUrl: "regex:.*\\.acme\\.com",
+  });
+  assert.deepEqual(effectiveHostUrl(null, "regex:.*acme.*"), {
+    hostUrl: null,
+    replaced: "regex:.*acme.*",
+  });
 });
 
 Deno.test("the Node warning names node children only", () => {
