@@ -5,7 +5,8 @@
  * @module
  */
 import { denoFileSystem } from "./deno_fs.ts";
-import { connectTcp, listenTcp, loopbackRequest, serve, serveTls } from "./deno_net.ts";
+import { connectTcp, listenTcp, loopbackRequest, serve } from "./deno_net.ts";
+import { acceptTls, connectTcpThrough, connectTls } from "./deno_tls.ts";
 import {
   onInterrupt,
   onTerminate,
@@ -48,8 +49,10 @@ export function denoPlatform(): Platform {
     onTerminate,
     selfCommand,
     listenTcp,
-    connectTcp,
-    serveTls,
+    connectTcp: (hostname, port, options) =>
+      options?.via ? connectTcpThrough(options.via, hostname, port) : connectTcp(hostname, port),
+    connectTls,
+    acceptTls,
     async makeTempFile(prefix, content) {
       const path = await Deno.makeTempFile({ prefix });
       await Deno.chmod(path, 0o600);
