@@ -1,5 +1,5 @@
 /**
- * Finds the vault key. Sources, first match wins (CONTRACT §3):
+ * Finds the vault key. Sources, first match wins (docs/contract.md §3):
  * `AUTHSOME_MASTER_KEY` (base64 of 32 bytes, for CI), `AUTHSOME_PASSPHRASE` (PBKDF2-SHA256),
  * `master.key` (32 random bytes, base64, 0600, created on first use when no vault exists).
  *
