@@ -32,7 +32,7 @@ async function threeConnections() {
   await seedConnection(dir.home, {
     accessToken: "at-default",
     refreshToken: "rt-default",
-    expiresAt: fromNow(3600),
+    expiresAt: fromNow(3000),
   });
   const cli = (args: string[], extra: Record<string, string> = {}) =>
     runCli(args, { home: dir.home, env: oauthEnv(extra) });
