@@ -60,10 +60,13 @@ export async function run(invocation: Invocation): Promise<number> {
     nested = true;
   } else {
     const { startProxySession } = await import("../run/proxy_session.ts");
-    const { nodeProxyWarning } = await import("../run/node_child.ts");
+    const { isNodeProgram, nodeProxyWarning } = await import("../run/node_child.ts");
     const session = await startProxySession(ctx, { providers, connection });
     for (const warning of session.warnings) out.warn(warning);
-    const nodeWarning = nodeProxyWarning(command);
+    const nodeVersion = isNodeProgram(command)
+      ? await platform.programOutput?.([command[0], "--version"], 3000) ?? null
+      : null;
+    const nodeWarning = nodeProxyWarning(command, nodeVersion);
     if (nodeWarning) out.warn(nodeWarning);
     env = buildChildEnv(platform.envAll(), new Map(), session.env);
     sources = session.sources;

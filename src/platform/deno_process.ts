@@ -79,6 +79,22 @@ const OPENER_DEPS: BrowserOpenerDeps = {
   },
 };
 
+/** Runs a short command and resolves its stdout; null when it fails or is too slow. */
+export async function programOutput(command: string[], timeoutMs: number): Promise<string | null> {
+  try {
+    const out = await new Deno.Command(command[0], {
+      args: command.slice(1),
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+      signal: AbortSignal.timeout(timeoutMs),
+    }).output();
+    return out.success ? new TextDecoder().decode(out.stdout) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Calls `listener` on Ctrl-C; returns a function that removes it. */
 export function onInterrupt(listener: () => void): () => void {
   if (Deno.build.os === "windows") return () => {};

@@ -221,6 +221,11 @@ export interface Platform {
    */
   runChild(command: string[], options: { env: Record<string, string> }): Promise<number>;
   /**
+   * Runs a short command (`node --version`) with stdin closed and resolves its standard output,
+   * or null when it cannot start, fails, or outlives `timeoutMs`.
+   */
+  programOutput?(command: string[], timeoutMs: number): Promise<string | null>;
+  /**
    * Sends one HTTP/1.1 request (raw bytes, `Connection: close`) to `127.0.0.1:<port>` and
    * resolves the raw response bytes once the server closes the connection. Never goes through
    * a proxy. Rejects on connection failure, on a response over 1 MiB, or after `timeoutMs`.

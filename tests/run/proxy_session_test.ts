@@ -28,9 +28,23 @@ Deno.test("a connection stored with the old unanchored google pattern routes by 
 
 Deno.test("the Node warning names node children only", () => {
   for (const program of ["node", "/usr/bin/node", "nodejs", "node20", "C:\\node\\node.exe"]) {
-    assert.match(nodeProxyWarning([program, "x.js"]) ?? "", /NODE_USE_ENV_PROXY.*--env/, program);
+    assert.match(
+      nodeProxyWarning([program, "x.js"], "v20.20.2\n") ?? "",
+      /Node\.js v20\.20\.2 ignores HTTPS_PROXY.*NODE_USE_ENV_PROXY.*--env/,
+      program,
+    );
   }
   for (const program of ["npm", "nodemon", "deno", "python3", "sh"]) {
-    assert.equal(nodeProxyWarning([program]), null, program);
+    assert.equal(nodeProxyWarning([program], null), null, program);
   }
+});
+
+Deno.test("the Node warning is only for a Node that ignores the proxy variables", () => {
+  for (const version of ["v22.21.0", "v22.22.1", "v24.5.0", "v24.11.1", "v25.0.0"]) {
+    assert.equal(nodeProxyWarning(["node"], version), null, version);
+  }
+  for (const version of ["v18.19.0", "v20.20.2", "v22.20.9", "v23.11.0", "v24.4.1"]) {
+    assert.match(nodeProxyWarning(["node"], version) ?? "", /ignores HTTPS_PROXY/, version);
+  }
+  assert.match(nodeProxyWarning(["node"], null) ?? "", /could not be told.*--env/);
 });
