@@ -2,7 +2,9 @@
  * Token refresh exactly as CONTRACT §4 and the troubleshooting page describe.
  *
  * Exactly one token-endpoint request across processes: the refresh runs inside a vault update,
- * so it holds `vault.lock` from the re-read through the token request to the write. Everyone
+ * so it holds `vault.lock` from the re-read through the token request to the write. The answer
+ * goes to the encrypted refresh journal (`src/vault/journal.ts`) before the vault write, so a
+ * kill -9 or a full disk in between never loses the rotated refresh token. Everyone
  * else waiting on the lock then re-reads, finds the fresh token (or the failure a peer has just
  * recorded) and returns it without calling the provider again.
  *
@@ -131,6 +133,8 @@ export async function refreshConnection(
       const reason = current.lastRefreshError!;
       return { kind: "failed", connection: current, reason, rejected: false, peer: true };
     }
+    // Disk room for the answer first: a full disk fails here, before the provider rotates.
+    await tx.reserveJournal();
     const result = await requestRefresh(ctx, definition, current);
     // Milliseconds, so a failure can be ordered against a waiter's start.
     const stamped: Connection = {
@@ -139,6 +143,8 @@ export async function refreshConnection(
     };
     if (result.kind === "refreshed") {
       await saveConnection(tx, { ...result.connection, lastRefreshAt: stamped.lastRefreshAt });
+      // The rotated refresh token exists nowhere else: durable before anything else happens.
+      await tx.journal();
       return { kind: "refreshed", connection: result.connection };
     }
     if (result.rejected) {

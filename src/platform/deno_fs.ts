@@ -104,6 +104,13 @@ export const denoFileSystem: FileSystem = {
     await fsyncDirectory(dir);
   },
 
+  async overwrite(path, data) {
+    using file = await Deno.open(path, { write: true });
+    let written = 0;
+    while (written < data.length) written += await file.write(data.subarray(written));
+    await file.syncData();
+  },
+
   appendFile(path, data, { mode }) {
     try {
       using file = Deno.openSync(path, { append: true, create: true, mode });

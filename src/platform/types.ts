@@ -35,6 +35,11 @@ export interface FileSystem {
     data: Uint8Array,
     options: { mode: number; backupPath?: string },
   ): Promise<void>;
+  /**
+   * Overwrites the start of an existing file in place (no truncation) and fsyncs it. Writing
+   * over bytes the file already holds needs no new disk blocks, so it works on a full disk.
+   */
+  overwrite(path: string, data: Uint8Array): Promise<void>;
   /** Appends in one write with O_APPEND; creates the file with `mode` if missing. */
   appendFile(path: string, data: Uint8Array, options: { mode: number }): Promise<void>;
   /** Creates the directory (and parents) with `mode` if missing. */

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { writeFailure } from "./write_failure.ts";
 import { KeySourceError, UnsafePermissionsError, WrongKeyError } from "../errors.ts";
 import { registerSecretValue } from "../model/secret.ts";
 import type { HomePaths } from "../model/home.ts";
@@ -95,11 +96,15 @@ async function readKeyFile(platform: Platform, paths: HomePaths): Promise<Uint8A
 
 async function createKeyFile(platform: Platform, paths: HomePaths): Promise<Uint8Array> {
   const key = platform.randomBytes(32);
-  await platform.fs.writeFileAtomic(
-    paths.masterKey,
-    new TextEncoder().encode(encodeKey(key) + "\n"),
-    { mode: 0o600 },
-  );
+  try {
+    await platform.fs.writeFileAtomic(
+      paths.masterKey,
+      new TextEncoder().encode(encodeKey(key) + "\n"),
+      { mode: 0o600 },
+    );
+  } catch (error) {
+    throw writeFailure("the key file", paths.masterKey, paths.home, error);
+  }
   return key;
 }
 
