@@ -81,7 +81,7 @@ const only = args.includes("--only") ? args[args.indexOf("--only") + 1].split(",
 const wanted = (name: string) => only === null || only.includes(name);
 const work = await Deno.makeTempDir({ prefix: "authsome-stress-" });
 clearProxyEnv();
-const env = oauthEnv({ AUTHSOME_TOKEN_TIMEOUT: "5" });
+const env = oauthEnv();
 let homeCounter = 0;
 
 /** A home with the `fakehub` provider and a connection inside its refresh window. */
@@ -161,6 +161,7 @@ async function killCampaign(kills: number) {
   const fullLogin = Math.max(...loginRuns);
   let lost = 0, lostInFlight = 0, afterAnswer = 0, journalsCommitted = 0, journalsReserved = 0;
   let leftoversSeen = 0, leftoversAfter = 0, unreadable = 0, refreshKills = 0, writeKills = 0;
+  let finishedFirst = 0;
   for (let i = 0; i < kills; i++) {
     const write = i % 3 === 2;
     const before = server.tokenRequests().length;
@@ -172,10 +173,8 @@ async function killCampaign(kills: number) {
       )
       : spawnCli(home, ["get", "fakehub", "--field", "access_token"]);
     if (write) {
-      writeKills++;
       await sleep(Math.random() * fullLogin);
     } else {
-      refreshKills++;
       if (i % 2 === 0) {
         await sleep(Math.random() * fullGet);
       } else {
@@ -192,7 +191,13 @@ async function killCampaign(kills: number) {
     try {
       child.kill("SIGKILL");
     } catch { /* already exited */ }
-    await child.output();
+    const { signal } = await child.output();
+    if (signal !== "SIGKILL") {
+      finishedFirst++;
+      continue;
+    }
+    if (write) writeKills++;
+    else refreshKills++;
     if (answered) afterAnswer++;
     const journal = journalState(home);
     if (journal === "committed") journalsCommitted++;
@@ -209,6 +214,7 @@ async function killCampaign(kills: number) {
       home = await oauthHome(server);
     }
   }
+  figure(name, "attempts (the process finished before the kill)", `${kills} (${finishedFirst})`);
   figure(name, "kills during refreshing `get`", refreshKills);
   figure(name, "kills during `login` writes", writeKills);
   figure(name, "kills after the token endpoint answered", afterAnswer);

@@ -18,7 +18,7 @@
  * @module
  */
 import { describeError, RefreshError } from "../errors.ts";
-import type { Connection } from "../model/connection.ts";
+import { type Connection, connectionToData, RecordId } from "../model/connection.ts";
 import { rfc3339 } from "../model/timestamp.ts";
 import type { ProviderDefinition } from "../model/provider.ts";
 import { refreshAccessToken } from "../oauth/token_client.ts";
@@ -142,9 +142,11 @@ export async function refreshConnection(
       lastRefreshAt: new Date(ctx.platform.clock.now()).toISOString(),
     };
     if (result.kind === "refreshed") {
-      await saveConnection(tx, { ...result.connection, lastRefreshAt: stamped.lastRefreshAt });
+      const refreshed = { ...result.connection, lastRefreshAt: stamped.lastRefreshAt };
       // The rotated refresh token exists nowhere else: durable before anything else happens.
+      tx.put(RecordId.connection(profile, provider, connectionName), connectionToData(refreshed));
       await tx.journal();
+      await saveConnection(tx, refreshed);
       return { kind: "refreshed", connection: result.connection };
     }
     if (result.rejected) {

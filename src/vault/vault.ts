@@ -375,6 +375,8 @@ export class Vault {
       await this.#platform.fs.writeFileAtomic(path, journalReservation(keys.keyId), {
         mode: 0o600,
       });
+      // A first sealing costs a cold process milliseconds; pay them before the answer arrives.
+      await sealJournal(keys, 0n, new Map(), this.#platform.randomBytes(NONCE_LENGTH));
     } catch (error) {
       throw writeFailure("the refresh journal", path, this.#paths.home, error);
     }
