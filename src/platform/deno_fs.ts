@@ -105,9 +105,11 @@ export const denoFileSystem: FileSystem = {
   },
 
   async overwrite(path, data) {
-    using file = await Deno.open(path, { write: true });
+    // Synchronous open and write: the bytes reach the page cache (and survive a kill -9) without
+    // waiting for a thread-pool round trip; only the fsync is asynchronous.
+    using file = Deno.openSync(path, { write: true });
     let written = 0;
-    while (written < data.length) written += await file.write(data.subarray(written));
+    while (written < data.length) written += file.writeSync(data.subarray(written));
     await file.syncData();
   },
 
