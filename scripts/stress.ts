@@ -160,7 +160,7 @@ async function killCampaign(kills: number) {
   const fullGet = Math.max(...getRuns);
   const fullLogin = Math.max(...loginRuns);
   let lostDurable = 0, lostInFlight = 0, afterAnswer = 0, journalsCommitted = 0;
-  let journalsReserved = 0;
+  let journalsReserved = 0, lostAnswerSent = 0;
   let leftoversSeen = 0, leftoversAfter = 0, unreadable = 0, refreshKills = 0, writeKills = 0;
   let finishedFirst = 0;
   for (let i = 0; i < kills; i++) {
@@ -210,6 +210,7 @@ async function killCampaign(kills: number) {
     leftoversAfter += leftoverCount(home);
     if (!check.alive) {
       if (journal === "committed") lostDurable++;
+      else if (answered) lostAnswerSent++;
       else lostInFlight++;
       console.error(`kill ${i}: login lost (${check.code}) ${check.stderr.trim()}`);
       home = await oauthHome(server);
@@ -231,7 +232,8 @@ async function killCampaign(kills: number) {
   );
   figure(name, "vault unreadable after a kill", unreadable, "0", unreadable === 0);
   figure(name, "lost logins once the answer was journaled", lostDurable, "0", lostDurable === 0);
-  figure(name, "lost logins with the answer in flight (see docs)", lostInFlight, "-");
+  figure(name, "lost: killed while the server processed the request", lostInFlight, "-");
+  figure(name, "lost: killed after the answer was sent, before the journal", lostAnswerSent, "-");
 }
 
 /** Runs `fn` with a home on a small tmpfs, or returns false if mounting is not permitted. */
