@@ -110,6 +110,12 @@ Deno.test("kill -9 between the token answer and the vault write: the next proces
   const status = await child.status;
   assert.equal(said.trim(), "journaled", "the worker reached the vault write");
   assert.equal(status.signal, "SIGKILL");
-  assert.ok(await denoFileSystem.stat(journalPath(f.home)), "the journal outlived its process");
+  // The journal that outlived its process holds the rotated tokens, sealed: not in the clear.
+  const journal = new TextDecoder("latin1").decode(await Deno.readFile(journalPath(f.home)));
+  const grant = f.server.grant(OLD_REFRESH)!;
+  const secrets = [grant.refreshToken!, grant.accessTokens.at(-1)!];
+  for (const secret of secrets) {
+    assert.ok(!journal.includes(secret) && !journal.includes(btoa(secret)), "sealed journal");
+  }
   await expectLoginKept(f);
 });
