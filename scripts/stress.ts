@@ -160,7 +160,7 @@ async function killCampaign(kills: number) {
   const fullGet = Math.max(...getRuns);
   const fullLogin = Math.max(...loginRuns);
   let lostDurable = 0, lostInFlight = 0, afterAnswer = 0, journalsCommitted = 0;
-  let journalsReserved = 0, lostAnswerSent = 0;
+  let journalsReserved = 0, lostAnswerSent = 0, lostUniform = 0, uniformKills = 0;
   let leftoversSeen = 0, leftoversAfter = 0, unreadable = 0, refreshKills = 0, writeKills = 0;
   let finishedFirst = 0;
   for (let i = 0; i < kills; i++) {
@@ -199,6 +199,7 @@ async function killCampaign(kills: number) {
     }
     if (write) writeKills++;
     else refreshKills++;
+    if (!write && i % 2 === 0) uniformKills++;
     if (answered) afterAnswer++;
     const journal = journalState(home);
     if (journal === "committed") journalsCommitted++;
@@ -209,6 +210,7 @@ async function killCampaign(kills: number) {
     if (listed.code !== 0) unreadable++;
     leftoversAfter += leftoverCount(home);
     if (!check.alive) {
+      if (!write && i % 2 === 0) lostUniform++;
       if (journal === "committed") lostDurable++;
       else if (answered) lostAnswerSent++;
       else lostInFlight++;
@@ -234,6 +236,12 @@ async function killCampaign(kills: number) {
   figure(name, "lost logins once the answer was journaled", lostDurable, "0", lostDurable === 0);
   figure(name, "lost: killed while the server processed the request", lostInFlight, "-");
   figure(name, "lost: killed after the answer was sent, before the journal", lostAnswerSent, "-");
+  figure(
+    name,
+    "lost among refresh kills at uniform random times",
+    `${lostUniform} of ${uniformKills}`,
+    "-",
+  );
 }
 
 /** Runs `fn` with a home on a small tmpfs, or returns false if mounting is not permitted. */
@@ -271,18 +279,27 @@ async function diskCampaign(rounds: number) {
   const name = "full disk";
   await using server = await startFakeAuthServer({ accessTokenTtl: 120 });
   let exit0 = 0, exit7 = 0, otherExit = 0, unclear = 0, lost = 0, beforeRequest = 0;
+  let afterAnswer = 0;
   const real = await withTmpfs(async (mount) => {
     let home = await oauthHome(server, mount);
     await runCli(["get", "fakehub", "--field", "access_token"], { home, env });
     for (let i = 0; i < rounds; i++) {
       const before = server.tokenRequests().length;
-      // From nothing free to a little more than the journal's reservation plus a vault.
-      await fillTo(mount, Math.floor(Math.random() * 96 * 1024));
+      // A third each: too full for the journal's reservation, room for the reservation but not
+      // for the vault write that follows the answer, room for both.
+      const band = i % 3;
+      const free = band === 0
+        ? Math.random() * 60 * 1024
+        : band === 1
+        ? 64 * 1024 + Math.random() * 4 * 1024
+        : 72 * 1024 + Math.random() * 24 * 1024;
+      await fillTo(mount, Math.floor(free));
       const result = await runCli(["get", "fakehub", "--field", "access_token"], { home, env });
       if (result.code === 0) exit0++;
       else if (result.code === 7) {
         exit7++;
         if (server.tokenRequests().length === before) beforeRequest++;
+        else if (journalState(home) === "committed") afterAnswer++;
         if (!/cannot write .* \/.*: no space left on device/.test(result.stderr)) {
           unclear++;
           console.error(`unclear: ${result.stderr}`);
@@ -342,7 +359,11 @@ async function diskCampaign(rounds: number) {
   const how = real ? "real tmpfs, CLI" : "injected ENOSPC (mount not permitted)";
   figure(name, `rounds (${how})`, rounds);
   figure(name, "exit 0", exit0);
-  figure(name, "exit 7 (of which before any token request)", `${exit7} (${beforeRequest})`);
+  figure(
+    name,
+    "exit 7: before the token request / answer kept in the journal",
+    `${exit7}: ${beforeRequest} / ${afterAnswer}`,
+  );
   figure(name, "other exit codes", otherExit, "0", otherExit === 0);
   figure(name, "exit 7 without path and reason", unclear, "0", unclear === 0);
   figure(name, "lost logins", lost, "0", lost === 0);
