@@ -2,11 +2,11 @@
  * Token refresh exactly as CONTRACT §4 and the troubleshooting page describe.
  *
  * Exactly one token-endpoint request across processes: the refresh runs inside a vault update,
- * so it holds `vault.lock` from the re-read through the token request to the write. The answer
- * goes to the encrypted refresh journal (`src/vault/journal.ts`) before the vault write, so a
- * kill -9 or a full disk in between never loses the rotated refresh token. Everyone
+ * so it holds `vault.lock` from the re-read through the token request to the write. Everyone
  * else waiting on the lock then re-reads, finds the fresh token (or the failure a peer has just
- * recorded) and returns it without calling the provider again.
+ * recorded) and returns it without calling the provider again. The answer goes to the encrypted
+ * refresh journal (`src/vault/journal.ts`) before anything else, so a kill -9 or a full disk
+ * between the answer and the vault write does not lose the rotated refresh token.
  *
  * Outcomes:
  * - success: `connected`, new access token, new refresh token only if one was returned;
