@@ -411,6 +411,14 @@ async function raceCampaign(size: number) {
   for (const r of failed.slice(0, 3)) console.error(`exit ${r.code}: ${r.stderr}`);
   const tokens = new Set(results.filter((r) => r.code === 0).map((r) => r.stdout.trim()));
   const requests = server.tokenRequests().length;
+  if (requests !== 1) {
+    // Say why: the audit log has every refresh attempt with its reason.
+    const audit = await Deno.readTextFile(`${home}/audit.log`).catch(() => "");
+    const refreshes = audit.split("\n").filter((line) => line.includes('"refresh"'));
+    console.error(
+      `race ${size}: ${requests} token requests; refresh attempts:\n${refreshes.join("\n")}`,
+    );
+  }
   figure(name, "processes", size);
   figure(name, "failed processes", failed.length, "0", failed.length === 0);
   figure(name, "token requests", requests, "1", requests === 1);
