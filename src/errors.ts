@@ -174,6 +174,14 @@ export class HomeUnavailableError extends VaultError {
   override name: string = "HomeUnavailableError";
 }
 
+/** The home holds the Python predecessor's files and nothing of ours yet (exit 7). */
+export class PredecessorHomeError extends VaultError {
+  /** Stable machine-readable code, printed as `error` in `--json` output. */
+  override readonly code: string = "predecessor_home";
+  /** The class name, shown in the debug log. */
+  override name: string = "PredecessorHomeError";
+}
+
 /** The local daemon is not running or not answering (exit 9). */
 export class DaemonUnavailableError extends AuthsomeError {
   /** Stable machine-readable code, printed as `error` in `--json` output. */

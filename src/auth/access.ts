@@ -1,6 +1,7 @@
 /**
  * Token access: every path that hands out a credential (`get`, `export`, `run`, the daemon,
- * the library) goes through {@linkcode accessConnection}, which applies the refresh rule first.
+ * the library) goes through {@linkcode accessConnection}, which applies the refresh rule first
+ * (through `handOutCredential` in `hand_out.ts`, the one use case that hands credentials out).
  *
  * @module
  */
@@ -26,7 +27,7 @@ export interface AccessResult {
 export async function accessConnection(
   ctx: AuthsomeContext,
   provider: string,
-  options: { connection?: string; tolerateRefreshFailure?: boolean },
+  options: { connection?: string; tolerateRefreshFailure?: boolean; signal?: AbortSignal },
 ): Promise<AccessResult> {
   const snapshot = await ctx.vault.read();
   const connection = await loadConnection(snapshot, ctx.profile, provider, options.connection);
@@ -48,7 +49,9 @@ export async function accessConnection(
     // API keys never refresh.
     if (connection.authType !== "oauth2") return { connection };
     const definition = (await ctx.providers()).get(provider);
-    const outcome = await refreshConnection(ctx, definition, connection);
+    const outcome = await refreshConnection(ctx, definition, connection, {
+      signal: options.signal,
+    });
     return { connection: outcome.connection, warning: outcome.warning };
   } catch (error) {
     if (options.tolerateRefreshFailure && error instanceof ConnectionRefreshError) {

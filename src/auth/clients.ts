@@ -8,6 +8,7 @@ import { clientFromData, clientToData, type OAuthClient, RecordId } from "../mod
 import type { ProviderDefinition } from "../model/provider.ts";
 import { registerSecretValue, Secret } from "../model/secret.ts";
 import type { ClientCredentials } from "../oauth/types.ts";
+import { storedAuthMethod } from "./client_auth.ts";
 import type { AuthsomeContext } from "./context.ts";
 import type { RecordReader, RecordWriter } from "./connections.ts";
 
@@ -51,7 +52,10 @@ export function clientFromEnv(
   };
 }
 
-/** The credentials to authenticate to the token endpoint with: stored, else from env. */
+/**
+ * The credentials to authenticate to the token endpoint with: stored, else from env; with the
+ * authentication method chosen at login, else the definition's, else the default.
+ */
 export async function loadClient(
   ctx: AuthsomeContext,
   definition: ProviderDefinition,
@@ -59,5 +63,7 @@ export async function loadClient(
   const stored = await findClient(await ctx.vault.read(), ctx.profile, definition.name);
   const client = stored?.clientId ? stored : clientFromEnv(ctx, definition);
   if (!client?.clientId) return null;
-  return { clientId: client.clientId, clientSecret: client.clientSecret };
+  const authMethod = storedAuthMethod(client) ??
+    definition.oauth?.token_endpoint_auth_method ?? undefined;
+  return { clientId: client.clientId, clientSecret: client.clientSecret, authMethod };
 }

@@ -7,6 +7,7 @@
 import { AuthsomeError, describeError } from "../errors.ts";
 import { findVaultLeftovers } from "../vault/leftovers.ts";
 import type { AuthsomeContext } from "./context.ts";
+import { connectionChecks } from "./doctor_connections.ts";
 
 /** One check's result. */
 export interface CheckResult {
@@ -14,6 +15,8 @@ export interface CheckResult {
   ok: boolean;
   detail: string;
   hint?: string;
+  /** Passed, but needs attention (printed as WARN; `doctor` still exits 0). */
+  warning?: boolean;
 }
 
 async function check(name: string, body: () => Promise<string>): Promise<CheckResult> {
@@ -146,5 +149,6 @@ export async function runDoctor(ctx: AuthsomeContext): Promise<CheckResult[]> {
       return `audit.log: ${lines.length} entries`;
     }),
   );
+  results.push(...await connectionChecks(ctx));
   return results;
 }

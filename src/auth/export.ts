@@ -4,19 +4,12 @@
  *
  * @module
  */
-import { CredentialMissingError } from "../errors.ts";
-import type { Connection } from "../model/connection.ts";
 import type { ProviderDefinition } from "../model/provider.ts";
 import type { Secret } from "../model/secret.ts";
 import { envVarNames } from "../providers/registry.ts";
-import { accessConnection } from "./access.ts";
 import type { AuthsomeContext } from "./context.ts";
-import {
-  listConnections,
-  loginCommand,
-  loginFlagsFor,
-  resolveConnectionName,
-} from "./connections.ts";
+import { listConnections, resolveConnectionName } from "./connections.ts";
+import { handOutCredential } from "./hand_out.ts";
 
 /** One exported variable. */
 export interface ExportEntry {
@@ -28,16 +21,6 @@ export interface ExportEntry {
 
 function envSuffix(text: string): string {
   return text.toUpperCase().replace(/[^A-Z0-9]/g, "_");
-}
-
-function entryFor(definition: ProviderDefinition, connection: Connection) {
-  const names = envVarNames(definition);
-  if (connection.authType === "api_key") {
-    return connection.apiKey ? { name: names.api_key, value: connection.apiKey } : null;
-  }
-  return connection.accessToken
-    ? { name: names.access_token, value: connection.accessToken }
-    : null;
 }
 
 /** Builds the variables for one provider or, with `provider` undefined, all connections. */
@@ -77,19 +60,15 @@ export async function buildExport(
   const entries: ExportEntry[] = [];
   const taken = new Set<string>();
   for (const target of targets) {
-    const { connection, warning } = await accessConnection(ctx, target.definition.name, {
+    const handed = await handOutCredential(ctx, target.definition.name, {
       connection: target.connection,
+      requireSecret: true,
     });
-    if (warning) options.onWarning?.(warning);
-    const entry = entryFor(target.definition, connection);
-    if (!entry) {
-      throw new CredentialMissingError(
-        `connection "${target.connection}" of ${target.definition.name} holds no credential`,
-        {
-          hint: loginCommand(target.definition.name, { ...loginFlagsFor(connection), force: true }),
-        },
-      );
-    }
+    if (handed.warning) options.onWarning?.(handed.warning);
+    const entry = {
+      name: envVarNames(target.definition)[handed.secretField],
+      value: handed.secret!,
+    };
     let name = entry.name;
     if (taken.has(name) || (!target.isDefault && provider === undefined)) {
       name = `${entry.name}_${envSuffix(target.connection)}`;

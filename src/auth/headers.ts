@@ -1,5 +1,6 @@
 /**
- * The HTTP header a credential is sent in. OAuth2: `Authorization: Bearer <token>`, or the
+ * The HTTP header a credential is sent in. OAuth2: `Authorization: Bearer <token>` whatever the
+ * stored `token_type`, or the
  * provider's fixed `oauth.header_prefix` (`""` sends the raw token). API keys: the provider's
  * header name and prefix, or HTTP Basic authentication (RFC 7617) with the key as user name or
  * password when the provider says `basic_auth`.
@@ -23,7 +24,7 @@ export interface AuthHeader {
 /** The header that carries this connection's credential. */
 export function authHeader(definition: ProviderDefinition, connection: Connection): AuthHeader {
   if (connection.authType === "api_key") {
-    if (!connection.apiKey) throw missing(connection);
+    if (!connection.apiKey) throw noCredentialError(connection);
     const block = definition.api_key;
     const key = connection.apiKey.reveal();
     if (block?.basic_auth) {
@@ -35,19 +36,19 @@ export function authHeader(definition: ProviderDefinition, connection: Connectio
     const prefix = block?.header_prefix ?? "Bearer";
     return { name, value: new Secret(prefix ? `${prefix} ${key}` : key) };
   }
-  if (!connection.accessToken) throw missing(connection);
+  if (!connection.accessToken) throw noCredentialError(connection);
   const token = connection.accessToken.reveal();
   const fixed = definition.oauth?.header_prefix ?? null;
   if (fixed !== null) {
     return { name: "Authorization", value: new Secret(fixed ? `${fixed} ${token}` : token) };
   }
-  const type = connection.tokenType && connection.tokenType.toLowerCase() !== "bearer"
-    ? connection.tokenType
-    : "Bearer";
-  return { name: "Authorization", value: new Secret(`${type} ${token}`) };
+  // Always Bearer (RFC 6750): the token_type is never used as the scheme. Login and refresh
+  // refuse the types that are not bearer tokens (DPoP, N_A, ...).
+  return { name: "Authorization", value: new Secret(`Bearer ${token}`) };
 }
 
-function missing(connection: Connection): CredentialMissingError {
+/** The error for a connection that holds no token or key: only a new login helps. */
+export function noCredentialError(connection: Connection): CredentialMissingError {
   return new CredentialMissingError(
     `connection "${connection.connectionName}" of ${connection.provider} holds no credential`,
     { hint: loginCommand(connection.provider, { ...loginFlagsFor(connection), force: true }) },

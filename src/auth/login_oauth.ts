@@ -9,22 +9,23 @@ import { AuthenticationError, UsageError } from "../errors.ts";
 import type { Connection, OAuthClient } from "../model/connection.ts";
 import { rfc3339 } from "../model/timestamp.ts";
 import type { OAuthFlow, OAuthProviderDefinition } from "../model/provider.ts";
-import type { Secret } from "../model/secret.ts";
 import { buildAuthorizationUrl } from "../oauth/authorize_url.ts";
 import { startCallbackListener } from "../oauth/callback_server.ts";
-import { registerClient } from "../oauth/dcr.ts";
 import { pollForDeviceToken, startDeviceAuthorization } from "../oauth/device_code.ts";
-import { discoverServerMetadata } from "../oauth/discovery.ts";
+import { endpointUrlProblem } from "../oauth/endpoint_url.ts";
 import { createPkcePair, createState } from "../oauth/pkce.ts";
 import { exchangeAuthorizationCode } from "../oauth/token_client.ts";
-import { OAuthProtocolError, type TokenSet } from "../oauth/types.ts";
+import { type ClientCredentials, OAuthProtocolError, type TokenSet } from "../oauth/types.ts";
 import { resolveTemplate } from "../providers/registry.ts";
+import { storedAuthMethod } from "./client_auth.ts";
 import { clientFromEnv, findClient, saveClient } from "./clients.ts";
 import type { AuthsomeContext } from "./context.ts";
 import { saveConnection } from "./connections.ts";
 import type { LoginResult, SecretCollector } from "./login_api_key.ts";
 import { auditedLogin } from "./login_audit.ts";
-import { findLoginTarget, type LoginTarget } from "./login_target.ts";
+import { registerDynamicClient } from "./login_dcr.ts";
+import { type ServerInfo, serverMetadata, withAuthMethod } from "./login_server.ts";
+import { findLoginTarget, type LoginTarget, reauthenticationReason } from "./login_target.ts";
 import { oauthDeps } from "./refresh.ts";
 import { ensureConfig } from "./setup.ts";
 
@@ -72,11 +73,18 @@ export async function loginWithOAuth(
   const provider = definition.name;
   const { snapshot, name, existing } = options.target ??
     await findLoginTarget(ctx, provider, options.connection);
-  if (existing && existing.status === "connected" && !options.force) {
+  const keep = existing && !options.force && reauthenticationReason(existing, {
+        scopes: options.scopes,
+        baseUrl: options.baseUrl,
+        defaultBaseUrl: definition.oauth.base_url,
+        now: ctx.platform.clock.now(),
+      }) === null;
+  if (keep) {
     return { status: "already_connected", provider, connection: name, recordStatus: "connected" };
   }
   const baseUrl = (options.baseUrl ?? existing?.baseUrl ?? definition.oauth.base_url)
     ?.replace(/\/+$/, "") ?? null;
+  checkBaseUrl(definition, baseUrl, options.baseUrl !== undefined);
   const scopes = options.scopes ?? definition.oauth.scopes;
   const storedClient = await findClient(snapshot, ctx.profile, provider);
   await auditedLogin(ctx, { provider, connection: name, flow: options.flow }, async () => {
@@ -101,7 +109,10 @@ export async function loginWithOAuth(
       obtainedAt: rfc3339(now),
       apiKey: null,
       baseUrl,
-      hostUrl: definition.host_url,
+      // A predecessor-style `{base_url}/api` host is stored resolved, like the endpoints.
+      hostUrl: definition.host_url === null || !definition.host_url.includes("{base_url}")
+        ? definition.host_url
+        : resolveTemplate(definition.host_url, baseUrl),
       lastRefreshAt: null,
       lastRefreshError: null,
       metadata: existing?.metadata ?? {},
@@ -114,6 +125,24 @@ export async function loginWithOAuth(
     await ensureConfig(ctx);
   });
   return { status: "success", provider, connection: name, recordStatus: "connected" };
+}
+
+/**
+ * `--base-url` (or the stored base URL) obeys the endpoint rule: https, or http on a loopback
+ * host. Checked before anything is sent.
+ */
+function checkBaseUrl(
+  definition: OAuthProviderDefinition,
+  baseUrl: string | null,
+  fromFlag: boolean,
+): void {
+  if (baseUrl === null) return;
+  const problem = endpointUrlProblem(baseUrl, fromFlag ? "--base-url" : "the stored base URL");
+  if (problem) {
+    throw new UsageError(problem, {
+      hint: `authsome login ${definition.name} --base-url https://<host>`,
+    });
+  }
 }
 
 interface FlowInput extends Omit<OAuthLoginOptions, "baseUrl" | "scopes"> {
@@ -144,7 +173,11 @@ async function runFlow(
       "device authorization URL",
       definition.name,
     );
-    const client = await clientFor(ctx, definition, input, ui, null);
+    const client = withAuthMethod(
+      definition,
+      await clientFor(ctx, definition, input, ui, null),
+      null,
+    );
     const deps = oauthDeps(ctx, input.signal);
     const authorization = await startDeviceAuthorization(deps, {
       url: deviceUrl,
@@ -171,14 +204,22 @@ async function runFlow(
     "authorization URL",
     definition.name,
   );
+  const server = await serverMetadata(ctx, definition, input, authorizationUrl);
   const urls = { authorizationUrl, tokenUrl };
   if (input.flow === "pkce") {
     return await pkceFlow(
       ctx,
+      definition,
       input,
       ui,
       urls,
-      (redirectUri) => clientFor(ctx, definition, input, ui, redirectUri),
+      server,
+      async (redirectUri) =>
+        withAuthMethod(
+          definition,
+          await clientFor(ctx, definition, input, ui, redirectUri),
+          server.metadata,
+        ),
     );
   }
   // Dynamic client registration: reuse a registered client; register again if the server
@@ -188,16 +229,23 @@ async function runFlow(
     try {
       return await pkceFlow(
         ctx,
+        definition,
         input,
         ui,
         urls,
+        server,
         async (redirectUri) =>
-          registered ??= await registerDynamicClient(
-            ctx,
+          withAuthMethod(
             definition,
-            input,
-            authorizationUrl,
-            redirectUri,
+            registered ??= await registerDynamicClient(
+              ctx,
+              definition,
+              input,
+              ui,
+              server,
+              redirectUri,
+            ),
+            server.metadata,
           ),
       );
     } catch (error) {
@@ -219,9 +267,11 @@ async function runFlow(
 
 async function pkceFlow(
   ctx: AuthsomeContext,
+  definition: OAuthProviderDefinition,
   input: FlowInput,
   ui: OAuthLoginUi,
   urls: { authorizationUrl: string; tokenUrl: string },
+  server: ServerInfo,
   clientForRedirect: (redirectUri: string) => Promise<OAuthClient>,
 ): Promise<{ tokens: TokenSet; client: OAuthClient }> {
   const deps = oauthDeps(ctx, input.signal);
@@ -232,6 +282,9 @@ async function pkceFlow(
     state,
     timeoutMs: CALLBACK_TIMEOUT_MS,
     signal: input.signal,
+    expectedIssuer: server.issuer,
+    requireIssuer: server.metadata?.authorization_response_iss_parameter_supported === true,
+    host: definition.oauth.redirect_host ?? undefined,
   });
   try {
     const client = await clientForRedirect(callback.redirectUri);
@@ -258,8 +311,12 @@ async function pkceFlow(
   }
 }
 
-function credentials(client: OAuthClient): { clientId: string; clientSecret: Secret | null } {
-  return { clientId: client.clientId!, clientSecret: client.clientSecret };
+function credentials(client: OAuthClient): ClientCredentials {
+  return {
+    clientId: client.clientId!,
+    clientSecret: client.clientSecret,
+    authMethod: storedAuthMethod(client),
+  };
 }
 
 /**
@@ -278,6 +335,19 @@ async function clientFor(
   }
   const fromEnv = clientFromEnv(ctx, definition);
   if (fromEnv) return fromEnv;
+  // A public client needs no registration by the user: the definition's published id, or
+  // none at all for device flows that identify the login by its device code alone (Postiz).
+  const publicId = definition.client.client_id ??
+    (redirectUri === null && definition.oauth.device_token_request === "json" ? "" : null);
+  if (publicId !== null) {
+    return {
+      clientId: publicId,
+      clientSecret: null,
+      source: "user_supplied",
+      registration: null,
+      extra: { public_client: true },
+    };
+  }
   const clientId = (await ui.askClientId(
     definition.name,
     definition.display_name,
@@ -303,46 +373,5 @@ async function clientFor(
     source: "user_supplied",
     registration: null,
     extra: {},
-  };
-}
-
-async function registerDynamicClient(
-  ctx: AuthsomeContext,
-  definition: OAuthProviderDefinition,
-  input: FlowInput,
-  authorizationUrl: string,
-  redirectUri: string,
-): Promise<OAuthClient> {
-  const deps = oauthDeps(ctx, input.signal);
-  let registrationEndpoint = definition.oauth.registration_endpoint
-    ? resolveTemplate(definition.oauth.registration_endpoint, input.baseUrl)
-    : null;
-  if (!registrationEndpoint) {
-    const metadata = await discoverServerMetadata(deps, new URL(authorizationUrl).origin);
-    registrationEndpoint = typeof metadata.registration_endpoint === "string"
-      ? metadata.registration_endpoint
-      : null;
-    if (!registrationEndpoint) {
-      throw new AuthenticationError(
-        `${definition.name} does not advertise a registration endpoint`,
-        { hint: `authsome login ${definition.name} --flow pkce` },
-      );
-    }
-  }
-  const registered = await registerClient(deps, {
-    registrationEndpoint,
-    redirectUris: [redirectUri],
-    clientName: `authsome-${definition.name}`,
-    scopes: input.scopes,
-  });
-  return {
-    clientId: registered.clientId,
-    clientSecret: registered.clientSecret,
-    source: "dcr",
-    registration: registered.registration,
-    // Kept (inside the encrypted vault) for RFC 7592 client management.
-    extra: registered.registrationAccessToken
-      ? { registration_access_token: registered.registrationAccessToken.reveal() }
-      : {},
   };
 }

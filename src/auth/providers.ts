@@ -4,12 +4,15 @@
  * @module
  */
 import { ProviderDefinitionError, UsageError } from "../errors.ts";
+import { validateForRegister } from "../providers/unknown_fields.ts";
 import type { AuthsomeContext } from "./context.ts";
 
 /** Outcome of a register. */
 export interface RegisterResult {
   name: string;
   overridesBundled: boolean;
+  /** Accepted but worth fixing: predecessor field names that are not read. */
+  warnings: string[];
 }
 
 /** Reads, validates and installs a provider definition file. */
@@ -32,6 +35,7 @@ export async function registerProvider(
   }
   const registry = await ctx.providers();
   try {
+    const renamed = validateForRegister(raw, file);
     const definition = await registry.register(ctx.platform, ctx.paths.home, raw, {
       ...options,
       origin: file,
@@ -43,7 +47,13 @@ export async function registerProvider(
       status: "success",
       overrides_bundled: overridesBundled,
     });
-    return { name: definition.name, overridesBundled };
+    return {
+      name: definition.name,
+      overridesBundled,
+      warnings: renamed.map(({ path, use }) =>
+        `${file}: ${path} is the predecessor's name for ${use}; it is ignored here, rename it`
+      ),
+    };
   } catch (error) {
     const name = typeof raw === "object" && raw !== null && "name" in raw
       ? String((raw as { name: unknown }).name)

@@ -24,6 +24,7 @@ import type { ProviderDefinition } from "../model/provider.ts";
 import { refreshAccessToken } from "../oauth/token_client.ts";
 import {
   EndpointUnreachableError,
+  errorCodeOf,
   type OAuthDeps,
   OAuthProtocolError,
   REJECTING_ERRORS,
@@ -32,6 +33,7 @@ import { resolveTemplate } from "../providers/registry.ts";
 import { loadClient } from "./clients.ts";
 import type { AuthsomeContext } from "./context.ts";
 import { findConnection, loginCommand, loginFlagsFor, saveConnection } from "./connections.ts";
+import { CLIENT_ERRORS, statusCommand } from "./recovery.ts";
 import { isPastExpiry, needsRefresh } from "./refresh_rule.ts";
 
 /** How long a refresh may wait for the vault lock: a peer may be mid-request. */
@@ -68,10 +70,19 @@ export interface RefreshOutcome {
  * The recovery commands of the troubleshooting page, by cause, for this connection (the page's
  * exact commands for the `default` connection of the `default` profile).
  */
-export function recoveryHint(connection: Connection, reason: string): string {
+export function recoveryHint(connection: Connection, reasonText: string): string {
+  // `invalid_grant (bad_refresh_token)` is handled as `invalid_grant`.
+  const reason = errorCodeOf(reasonText);
   const provider = connection.provider;
   const flags = loginFlagsFor(connection);
   if (reason === "expired_token") return loginCommand(provider, { ...flags, force: true });
+  // A dead grant of a named connection (or profile): log in to that one connection again, since
+  // `revoke` would take the provider's other connections with it. The page's revoke-then-login
+  // stays for the default connection (as printed there) and for a rejected client, which every
+  // connection shares and `login --force` would reuse.
+  if (REJECTING_ERRORS.has(reason) && !CLIENT_ERRORS.has(reason) && !isDefaultTarget(flags)) {
+    return loginCommand(provider, { ...flags, force: true });
+  }
   if (REJECTING_ERRORS.has(reason)) {
     const profile = flags.profile === undefined ? "" : ` --profile ${flags.profile}`;
     return `authsome revoke ${provider}${profile}     # clear local state + remote (if supported)\n` +
@@ -79,10 +90,11 @@ export function recoveryHint(connection: Connection, reason: string): string {
   }
   // Nothing to refresh with (no refresh token, no client): only a new login helps.
   if (reason.startsWith("no ")) return loginCommand(provider, { ...flags, force: true });
-  const get = `authsome get ${provider}` +
-    (flags.connection === undefined ? "" : ` --connection ${flags.connection}`) +
-    (flags.profile === undefined ? "" : ` --profile ${flags.profile}`);
-  return `Retry once your network is back: ${get} --field status`;
+  return `Retry once your network is back: ${statusCommand(connection)}`;
+}
+
+function isDefaultTarget(flags: { connection?: string; profile?: string }): boolean {
+  return flags.connection === undefined && flags.profile === undefined;
 }
 
 /** `refresh failed for <provider> (<connection>): <reason>` */
@@ -107,11 +119,15 @@ type Attempt =
   | { kind: "refreshed"; connection: Connection }
   | { kind: "failed"; connection: Connection; reason: string; rejected: boolean; peer: boolean };
 
-/** Refreshes `connection` (which is inside the refresh window). */
+/**
+ * Refreshes `connection` (which is inside the refresh window). `signal` cancels the wait for
+ * the vault lock and the token request with `InterruptedError`.
+ */
 export async function refreshConnection(
   ctx: AuthsomeContext,
   definition: ProviderDefinition,
   stale: Connection,
+  options: { signal?: AbortSignal } = {},
 ): Promise<RefreshOutcome> {
   const { profile } = ctx;
   const { provider, connectionName } = stale;
@@ -135,7 +151,7 @@ export async function refreshConnection(
     }
     // Disk room for the answer first: a full disk fails here, before the provider rotates.
     await tx.reserveJournal();
-    const result = await requestRefresh(ctx, definition, current);
+    const result = await requestRefresh(ctx, definition, current, options.signal);
     // Milliseconds, so a failure can be ordered against a waiter's start.
     const stamped: Connection = {
       ...current,
@@ -170,7 +186,7 @@ export async function refreshConnection(
     else if (isPastExpiry(current, ctx.platform.clock.now())) failed.status = "expired";
     await saveConnection(tx, failed);
     return { ...result, connection: failed };
-  }, { lockTimeoutMs: REFRESH_LOCK_TIMEOUT_MS });
+  }, { lockTimeoutMs: REFRESH_LOCK_TIMEOUT_MS, signal: options.signal });
 
   if (attempt.kind === "fresh") return { connection: attempt.connection };
   if (attempt.kind === "refreshed" || !attempt.peer) {
@@ -218,6 +234,7 @@ async function requestRefresh(
   ctx: AuthsomeContext,
   definition: ProviderDefinition,
   current: Connection,
+  signal: AbortSignal | undefined,
 ): Promise<RequestResult> {
   if (!current.refreshToken) {
     return { kind: "failed", reason: "no refresh token stored", rejected: false, peer: false };
@@ -239,7 +256,7 @@ async function requestRefresh(
     current.baseUrl ?? definition.oauth.base_url,
   );
   try {
-    const tokens = await refreshAccessToken(oauthDeps(ctx), {
+    const tokens = await refreshAccessToken(oauthDeps(ctx, signal), {
       tokenUrl,
       refreshToken: current.refreshToken,
       client,
@@ -268,7 +285,8 @@ async function requestRefresh(
       const rejecting = REJECTING_ERRORS.has(error.oauthError);
       // Other OAuth errors (invalid_request, invalid_scope, ...) say nothing certain about
       // the grant: they are reported but never turn the connection invalid.
-      return { kind: "failed", reason: error.oauthError, rejected: rejecting, peer: false };
+      // The reason names the provider's own code too when it was normalised.
+      return { kind: "failed", reason: error.codeText, rejected: rejecting, peer: false };
     }
     ctx.log.debug(`refresh failed unexpectedly: ${describeError(error)}`);
     throw error;

@@ -9,7 +9,8 @@ import type { AuthsomeContext } from "./context.ts";
 /** The non-secret settings file. */
 export interface HomeConfig {
   format_version: number;
-  key_mode: "key_file" | "env_key" | "passphrase";
+  /** `daemon`: passphrase-sealed, the key held only by an unlocked daemon (docs/isolation.md). */
+  key_mode: "key_file" | "env_key" | "passphrase" | "daemon";
   default_profile: string;
   [field: string]: unknown;
 }
@@ -44,4 +45,22 @@ export async function initializeHome(
   const header = (await ctx.vault.read()).header;
   const source = header?.keySource ?? selectedKeySource(ctx.platform.env);
   return { created, keySource: KEY_SOURCE_NAMES[source] };
+}
+
+/** Records key mode `daemon` in `config.json` (keeping its other settings). */
+export async function setDaemonKeyMode(ctx: AuthsomeContext): Promise<void> {
+  const text = await ctx.platform.fs.readTextFile(ctx.paths.config);
+  let config: HomeConfig = { format_version: 1, key_mode: "daemon", default_profile: "default" };
+  if (text) {
+    try {
+      config = { ...JSON.parse(text), key_mode: "daemon" };
+    } catch {
+      // A damaged settings file is replaced by the defaults.
+    }
+  }
+  await ctx.platform.fs.writeFileAtomic(
+    ctx.paths.config,
+    new TextEncoder().encode(JSON.stringify(config, null, 2) + "\n"),
+    { mode: 0o600 },
+  );
 }

@@ -12,7 +12,8 @@
  *   value, not a field named `--json`. Write `--field=-x` for such a value. `-` alone is a value.
  * - `--` ends option parsing. For a `passthrough` command (`run`) everything after it lands in
  *   `rest` (and is required); for other commands the words after it are positional arguments,
- *   so an argument may start with `-`. Before a command, `--` is a usage error.
+ *   so an argument may start with `-`. Before a command, `--` is a usage error. A passthrough
+ *   command also needs no `--`: its first non-flag word starts `rest` (`run python x.py -v`).
  * - `--help` and `--version` suppress every other usage error except an unknown command, so
  *   `authsome get --help` works without `<provider>`; the caller prints help for `path`.
  * - Absent flags take their default; booleans without one are `false`, repeatables `[]`.
@@ -104,6 +105,10 @@ class Parser {
     for (this.#i = 0; this.#i < this.#argv.length; this.#i++) {
       const token = this.#argv[this.#i];
       if (positionalOnly || token === "-" || !token.startsWith("-")) {
+        if (this.#startsPassthrough()) {
+          this.#rest = this.#argv.slice(this.#i);
+          break;
+        }
         this.#positional(token);
       } else if (token === "--") {
         if (this.#spec?.passthrough) {
@@ -133,6 +138,17 @@ class Parser {
       rest: this.#rest,
       global: this.#global,
     };
+  }
+
+  /**
+   * `authsome run python agent.py --fast`: for a passthrough command whose own arguments are
+   * complete, the first word that is not a flag (or a flag's value) starts the child's command,
+   * and every word after it (flags included) belongs to the child, as after `--`.
+   */
+  #startsPassthrough(): boolean {
+    const spec = this.#spec;
+    return !!spec?.passthrough && !spec.subcommands?.length &&
+      this.#args.length >= spec.args.length;
   }
 
   #positional(token: string): void {
@@ -264,8 +280,8 @@ class Parser {
       throw this.#usage(`unexpected argument "${extra[0]}"`, spec.passthrough ? fix : undefined);
     }
     if (spec.passthrough && this.#rest.length === 0) {
-      const usage = `Usage: authsome ${name} [flags] -- <command> [args...]`;
-      throw this.#usage('missing command after "--"', usage);
+      const usage = `Usage: authsome ${name} [flags] [--] <command> [args...]`;
+      throw this.#usage("missing command to run", usage);
     }
   }
 

@@ -1,5 +1,10 @@
 /**
- * `authsome daemon serve|start|stop|status`: the local daemon (see `src/daemon/`).
+ * `authsome daemon serve|start|stop|status|unlock`: the local daemon (see `src/daemon/`).
+ *
+ * `unlock` (= `start --unlock`) puts the home in key mode `daemon` (docs/isolation.md): it asks
+ * for the passphrase (creating a passphrase-sealed vault when there is none, and never a
+ * `master.key`), checks it, and hands it to the new daemon on its standard input, never in its
+ * environment or argv. A home in key mode `daemon` always starts its daemon this way.
  *
  * Exit codes: `serve` 0 after a graceful stop; `start` 0 when the daemon answers (also when it
  * was already running), 9 when it could not be started; `stop` 0 once no daemon runs (also
@@ -17,9 +22,13 @@ import {
 } from "../daemon/connect.ts";
 import { daemonFiles } from "../daemon/client.ts";
 import { DEFAULT_DAEMON_PORT, serveDaemon } from "../daemon/serve.ts";
+import { createContext } from "../auth/context.ts";
+import { initializeHome, setDaemonKeyMode } from "../auth/setup.ts";
 import { DaemonUnavailableError, ExitCode, UsageError } from "../errors.ts";
+import { isDaemonKeyMode, keyFromPassphrase, unlockProof } from "../vault/key_source.ts";
 import { VERSION } from "../version.ts";
-import type { Invocation } from "./invocation.ts";
+import { booleanFlag, type Invocation } from "./invocation.ts";
+import { readPassphrase, withPassphrase } from "./passphrase.ts";
 
 /** How long `start` waits for the new daemon to answer (a cold Deno start included). */
 const START_TIMEOUT_MS = 20_000;
@@ -33,7 +42,9 @@ export async function run(invocation: Invocation): Promise<number> {
     case "serve":
       return await serve(invocation);
     case "start":
-      return await start(invocation);
+      return await start(invocation, booleanFlag(invocation, "unlock"));
+    case "unlock":
+      return await start(invocation, true);
     case "stop":
       return await stop(invocation);
     case "status":
@@ -48,8 +59,24 @@ function portFlag(invocation: Invocation): number {
 }
 
 async function serve(invocation: Invocation): Promise<number> {
-  const { ctx, out } = invocation;
-  const daemon = await serveDaemon(ctx, { port: portFlag(invocation), version: VERSION });
+  const { ctx, out, platform } = invocation;
+  let served = ctx;
+  let proof: Uint8Array | null = null;
+  if (booleanFlag(invocation, "unlock") || await isDaemonKeyMode(platform, ctx.paths)) {
+    const passphrase = await readPassphrase(platform, ctx.paths.home, { stdin: true });
+    proof = await unlockProof(await keyFromPassphrase(platform, ctx.paths, passphrase));
+    served = createContext(withPassphrase(platform, passphrase), {
+      home: ctx.paths.home,
+      profile: ctx.profile,
+      log: ctx.log,
+      audit: ctx.audit,
+    });
+  }
+  const daemon = await serveDaemon(served, {
+    port: portFlag(invocation),
+    version: VERSION,
+    unlockProof: proof,
+  });
   if (out.json) {
     out.jsonValue({ schema_version: 1, listening: true, pid: daemon.pid, port: daemon.port });
   }
@@ -59,7 +86,27 @@ async function serve(invocation: Invocation): Promise<number> {
   return ExitCode.ok;
 }
 
-async function start(invocation: Invocation): Promise<number> {
+/** Asks for the passphrase, creating a passphrase-sealed vault if there is none yet. */
+async function unlockHome(invocation: Invocation): Promise<string> {
+  const { ctx, out, platform } = invocation;
+  const exists = (await platform.fs.stat(ctx.paths.vault)) !== null;
+  const passphrase = await readPassphrase(platform, ctx.paths.home, { confirm: !exists });
+  if (exists) {
+    await keyFromPassphrase(platform, ctx.paths, passphrase);
+  } else {
+    await initializeHome(createContext(withPassphrase(platform, passphrase), {
+      home: ctx.paths.home,
+      profile: ctx.profile,
+      log: ctx.log,
+      audit: ctx.audit,
+    }));
+    out.note(`Created ${ctx.paths.vault}, sealed with your passphrase (no master.key).`);
+  }
+  await setDaemonKeyMode(ctx);
+  return passphrase;
+}
+
+async function start(invocation: Invocation, unlockFlag: boolean): Promise<number> {
   const { ctx, platform, parsed } = invocation;
   const fs = platform.fs;
   const files = daemonFiles(ctx.paths);
@@ -74,7 +121,9 @@ async function start(invocation: Invocation): Promise<number> {
     }
     return report(invocation, "already running", health.pid, health.port);
   }
+  const unlock = unlockFlag || await isDaemonKeyMode(platform, ctx.paths);
   await ctx.vault.ensureHome();
+  const passphrase = unlock ? await unlockHome(invocation) : undefined;
   await fs.ensureDir(files.dir, 0o700);
   await fs.chmod(files.dir, 0o700);
   // Created here with 0600: the shell's `>>` would create it with the umask.
@@ -91,7 +140,19 @@ async function start(invocation: Invocation): Promise<number> {
     ctx.profile,
   ];
   if (parsed.global.logFile !== undefined) command.push("--log-file", parsed.global.logFile);
-  const child = platform.spawnDetached(command, { logPath: files.log });
+  let env: Record<string, string> | undefined;
+  if (passphrase !== undefined) {
+    command.push("--unlock");
+    // The daemon's environment is readable by any same-user process (/proc/<pid>/environ).
+    env = platform.envAll();
+    delete env.AUTHSOME_PASSPHRASE;
+    delete env.AUTHSOME_MASTER_KEY;
+  }
+  const child = platform.spawnDetached(command, {
+    logPath: files.log,
+    stdin: passphrase === undefined ? undefined : `${passphrase}\n`,
+    env,
+  });
   let exitCode: number | null = null;
   child.exited.then((code) => exitCode = code, () => exitCode = -1);
   const deadline = platform.clock.now() + START_TIMEOUT_MS;
@@ -199,7 +260,7 @@ async function status(invocation: Invocation): Promise<number> {
         uptime_seconds: health.uptime_seconds,
       });
     } else {
-      out.line(`authsome daemon is running
+      out.result(`authsome daemon is running
   pid:     ${health.pid}
   port:    ${health.port}
   url:     ${url}
@@ -219,7 +280,7 @@ async function status(invocation: Invocation): Promise<number> {
       message,
     });
   } else {
-    out.line(message);
+    out.result(message);
     if (state === "absent" || state === "stale") out.note("Start it with: authsome daemon start");
   }
   return ExitCode.daemonUnavailable;

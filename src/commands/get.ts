@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { accessConnection } from "../auth/access.ts";
+import { handOutCredential } from "../auth/hand_out.ts";
 import { daemonField } from "../daemon/client.ts";
-import { CredentialMissingError, UsageError } from "../errors.ts";
+import { UsageError } from "../errors.ts";
 import { CONNECTION_DISPLAY_FIELDS } from "../model/connection.ts";
 import {
   connectionView,
@@ -34,7 +34,8 @@ export async function run(invocation: Invocation): Promise<number> {
       field,
       connection: stringFlag(invocation, "connection"),
     });
-    if (served) {
+    // A field the connection does not have is reported from the vault below, with what it has.
+    if (served && served.value !== null) {
       if (served.warning) out.warn(served.warning);
       if (out.json) out.jsonValue({ [field]: served.value });
       else out.data(`${fieldText(served.value)}\n`);
@@ -42,25 +43,14 @@ export async function run(invocation: Invocation): Promise<number> {
     }
   }
   const revealing = field !== undefined ? isSecretField(field) : showSecret;
-  const { connection, refreshError, warning } = await accessConnection(ctx, provider, {
+  const { connection, refreshError, warning } = await handOutCredential(ctx, provider, {
     connection: stringFlag(invocation, "connection"),
     tolerateRefreshFailure: field !== undefined && !isSecretField(field),
-  }).catch(async (error) => {
-    // The registry is loaded only when needed: an unknown provider is exit 3, not "not logged in".
-    if (error instanceof CredentialMissingError) (await ctx.providers()).get(provider);
-    throw error;
+    auditField: revealing ? field ?? "all" : undefined,
+    requestedField: field !== undefined && isSecretField(field) ? field : undefined,
   });
   if (refreshError) out.warn(refreshError.message);
   if (warning) out.warn(warning);
-  if (revealing) {
-    await ctx.audit.append({
-      event: "get",
-      provider,
-      connection: connection.connectionName,
-      status: "success",
-      field: field ?? "all",
-    });
-  }
   if (field !== undefined) {
     const value = fieldValue(connection, field as DisplayField, revealing);
     if (out.json) out.jsonValue({ [field]: value });

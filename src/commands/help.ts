@@ -66,7 +66,7 @@ export function renderCommandHelp(path: readonly string[], spec: CommandSpec): s
     ["Commands:", (spec.subcommands ?? []).map((sub) => [synopsis(sub), sub.summary])],
     ["Arguments:", spec.args.map(argRow)],
     [
-      "Arguments after --:",
+      "Command to run:",
       spec.passthrough ? [["<command> [args...]", "The command to run and its arguments"]] : [],
     ],
     ["Flags:", spec.flags.map(flagRow)],
@@ -87,13 +87,13 @@ export function renderCommandHelp(path: readonly string[], spec: CommandSpec): s
   return lines.join("\n");
 }
 
-/** `login <provider>`, `export [provider]`, `run -- <command> [args...]`, `daemon <command>`. */
+/** `login <provider>`, `export [provider]`, `run [--] <command> [args...]`, `daemon <command>`. */
 function synopsis(spec: CommandSpec, options: { withName?: boolean } = {}): string {
   const parts = options.withName === false ? [] : [spec.name];
   if (spec.subcommands?.length) parts.push("<command>");
   for (const arg of spec.args) parts.push(arg.required ? `<${arg.name}>` : `[${arg.name}]`);
   if (options.withName === false && !spec.subcommands?.length) parts.push("[flags]");
-  if (spec.passthrough) parts.push("-- <command> [args...]");
+  if (spec.passthrough) parts.push("[--] <command> [args...]");
   return parts.join(" ");
 }
 

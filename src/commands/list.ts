@@ -4,16 +4,19 @@
  * @module
  */
 import { listConnections } from "../auth/connections.ts";
+import { fixCommand } from "../auth/recovery.ts";
 import type { Connection } from "../model/connection.ts";
 import type { Invocation } from "./invocation.ts";
 import { relativeExpiry } from "../model/connection_view.ts";
+import { attentionLines, needingAttention } from "./attention.ts";
 
 /** Runs `list`. */
 export async function run({ ctx, out }: Invocation): Promise<number> {
   const registry = await ctx.providers();
   const snapshot = await ctx.vault.read();
   const byProvider = new Map<string, Connection[]>();
-  for (const connection of await listConnections(snapshot, ctx.profile)) {
+  const all = await listConnections(snapshot, ctx.profile);
+  for (const connection of all) {
     const list = byProvider.get(connection.provider) ?? [];
     list.push(connection);
     byProvider.set(connection.provider, list);
@@ -39,6 +42,7 @@ export async function run({ ctx, out }: Invocation): Promise<number> {
           status: c.status,
           scopes: c.scopes,
           expires_at: c.expiresAt,
+          fix: fixCommand(c),
         })),
       })),
     });
@@ -63,8 +67,10 @@ export async function run({ ctx, out }: Invocation): Promise<number> {
       ]);
     }
   }
-  out.line(`Providers: ${entries.length} total, ${connectedCount} connected`);
-  out.line();
-  out.line(out.table(["Provider", "Source", "Auth", "Connection", "Status", "Expires"], rows));
+  out.result(`Providers: ${entries.length} total, ${connectedCount} connected`);
+  out.result();
+  out.result(out.table(["Provider", "Source", "Auth", "Connection", "Status", "Expires"], rows));
+  const attention = attentionLines(needingAttention(all));
+  if (attention.length > 0) out.result(["", ...attention].join("\n"));
   return 0;
 }

@@ -25,5 +25,8 @@ export const COMMAND_LOADERS: Record<string, () => Promise<CommandModule>> = {
   doctor: () => import("./doctor.ts"),
   whoami: () => import("./whoami.ts"),
   daemon: () => import("./daemon.ts"),
+  grant: () => import("./grant.ts"),
   completions: () => import("./completions_command.ts"),
+  import: () => import("./import.ts"),
+  connection: () => import("./connection.ts"),
 };

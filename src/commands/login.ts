@@ -4,13 +4,13 @@
  *
  * @module
  */
-import { findLoginTarget } from "../auth/login_target.ts";
+import { findLoginTarget, reauthenticationReason } from "../auth/login_target.ts";
 import type { LoginResult } from "../auth/login_api_key.ts";
 import { InterruptedError, UsageError } from "../errors.ts";
 import type { OAuthFlow } from "../model/provider.ts";
 import { booleanFlag, type Invocation, stringFlag } from "./invocation.ts";
 import type { Output } from "./output.ts";
-import { browserFormWanted } from "./secret_form.ts";
+import { desktopBrowserAvailable } from "./secret_form.ts";
 import { terminalSecretCollector } from "./secret_input.ts";
 
 /** Runs `login`. */
@@ -27,10 +27,23 @@ export async function run(invocation: Invocation): Promise<number> {
     );
   }
   const controller = new AbortController();
-  const collector = terminalSecretCollector(platform, out, controller.signal);
+  const noBrowser = booleanFlag(invocation, "no-browser");
+  const collector = terminalSecretCollector(platform, out, controller.signal, {
+    browser: !noBrowser,
+  });
   const target = await findLoginTarget(ctx, definition.name, connection);
   const { name, existing } = target;
-  if (existing?.status === "connected" && !force) {
+  const scopes = stringFlag(invocation, "scopes");
+  const scopeList = scopes === undefined ? undefined : scopes.split(/[\s,]+/).filter(Boolean);
+  const reason = existing && !force
+    ? reauthenticationReason(existing, {
+      scopes: scopeList,
+      baseUrl: stringFlag(invocation, "base-url"),
+      defaultBaseUrl: definition.oauth?.base_url,
+      now: platform.clock.now(),
+    })
+    : null;
+  if (existing && !force && reason === null) {
     report(out, {
       status: "already_connected",
       provider: definition.name,
@@ -40,6 +53,7 @@ export async function run(invocation: Invocation): Promise<number> {
     return 0;
   }
   out.note(`Starting login for ${definition.name}...`);
+  if (reason) out.note(`Logging in again (${name}): ${reason}.`);
   if (force && existing) out.warn("Forcing login will overwrite the existing connection.");
   let result: LoginResult;
   if (definition.auth_type === "api_key") {
@@ -51,7 +65,7 @@ export async function run(invocation: Invocation): Promise<number> {
     const { loginWithApiKey } = await import("../auth/login_api_key.ts");
     // Ctrl-C is caught only while the browser form may be up; otherwise the default (exit 130)
     // applies, and nothing has been written yet.
-    const removeListener = browserFormWanted(platform)
+    const removeListener = !noBrowser && desktopBrowserAvailable(platform)
       ? platform.onInterrupt(() => controller.abort())
       : () => {};
     try {
@@ -64,7 +78,6 @@ export async function run(invocation: Invocation): Promise<number> {
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new UsageError(`--port must be 0..65535, got ${port}`);
     }
-    const scopes = stringFlag(invocation, "scopes");
     const removeListener = platform.onInterrupt(() => controller.abort());
     try {
       const { loginWithOAuth } = await import("../auth/login_oauth.ts");
@@ -73,7 +86,7 @@ export async function run(invocation: Invocation): Promise<number> {
         force,
         target,
         flow: flow as OAuthFlow,
-        scopes: scopes === undefined ? undefined : scopes.split(/[\s,]+/).filter(Boolean),
+        scopes: scopeList,
         baseUrl: stringFlag(invocation, "base-url"),
         port,
         signal: controller.signal,
@@ -87,18 +100,19 @@ export async function run(invocation: Invocation): Promise<number> {
                 : `Run the login in a terminal: authsome login ${provider}`,
             });
           }
-          out.note(`Register an OAuth app for ${displayName} with this redirect URL:`);
-          out.note(`  ${redirectUri}`);
+          out.instruct(`Register an OAuth app for ${displayName} with this redirect URL:`);
+          out.instruct(`  ${redirectUri}`);
           return await platform.terminal.readLine(`${displayName} client id: `);
         },
         collectSecret: collector,
-        showAuthorizationUrl: (url) => showUrl(out, platform.openBrowser, url),
+        showAuthorizationUrl: (url) =>
+          showUrl(out, noBrowser ? () => Promise.resolve(false) : platform.openBrowser, url),
         showDeviceCode: async (info) => {
-          out.note("");
-          out.note(`To authorize, open: ${info.verificationUri}`);
-          out.note(`and enter the code:  ${info.userCode}`);
-          out.note("");
-          if (info.verificationUriComplete) {
+          out.instruct("");
+          out.instruct(`To authorize, open: ${info.verificationUri}`);
+          out.instruct(`and enter the code:  ${info.userCode}`);
+          out.instruct("");
+          if (info.verificationUriComplete && !noBrowser) {
             await platform.openBrowser(info.verificationUriComplete);
           }
           out.note(`Waiting for authorization (expires in ${info.expiresIn}s)...`);
@@ -122,8 +136,8 @@ async function showUrl(
   openBrowser: (url: string) => Promise<boolean>,
   url: string,
 ): Promise<void> {
-  out.note("Open this URL in your browser to authorize:");
-  out.note(`  ${url}`);
+  out.instruct("Open this URL in your browser to authorize:");
+  out.instruct(`  ${url}`);
   if (await openBrowser(url)) out.note("(opened in your browser)");
   out.note("Waiting for the browser to come back (5 minutes)...");
 }

@@ -4,12 +4,28 @@
  * @module
  */
 import { logout } from "../auth/logout.ts";
+import { findConnection, resolveConnectionName } from "../auth/connections.ts";
+import { confirmDeletion, profileFlag } from "./confirm.ts";
 import { type Invocation, stringFlag } from "./invocation.ts";
 
 /** Runs `logout`. */
 export async function run(invocation: Invocation): Promise<number> {
   const { ctx, out, parsed } = invocation;
   const definition = (await ctx.providers()).get(parsed.args[0]);
+  const explicit = stringFlag(invocation, "connection");
+  await confirmDeletion(
+    invocation,
+    `authsome logout ${definition.name}` +
+      (explicit === undefined ? "" : ` --connection ${explicit}`) + profileFlag(ctx.profile),
+    async () => {
+      const snapshot = await ctx.vault.read();
+      const name = await resolveConnectionName(snapshot, ctx.profile, definition.name, explicit);
+      // Nothing stored: logout itself says so.
+      if (!(await findConnection(snapshot, ctx.profile, definition.name, name))) return null;
+      const inProfile = ctx.profile === "default" ? "" : ` in profile ${ctx.profile}`;
+      return `Log out of ${definition.name} (${name})${inProfile} and delete its credentials?`;
+    },
+  );
   const { revokeRemotely } = await import("../auth/remote_revoke.ts");
   const result = await logout(ctx, definition, {
     connection: stringFlag(invocation, "connection"),

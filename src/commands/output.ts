@@ -32,9 +32,17 @@ export class Output {
     return this.options.json;
   }
 
-  /** Human text on stdout (suppressed by `--quiet` and `--json`). */
+  /** Human chatter on stdout, such as success notes (suppressed by `--quiet` and `--json`). */
   line(text = ""): void {
     if (!this.options.quiet && !this.options.json) this.#terminal.writeStdout(text + "\n");
+  }
+
+  /**
+   * Human text that is the command's result (a table, a report, a status): printed even with
+   * `--quiet`, which silences only chatter. Not in `--json` mode, where the caller prints JSON.
+   */
+  result(text = ""): void {
+    if (!this.options.json) this.#terminal.writeStdout(text + "\n");
   }
 
   /** Data the user asked for (a field value, an export): always printed. */
@@ -52,6 +60,14 @@ export class Output {
     if (!this.options.quiet) {
       this.#terminal.writeStderr(`${this.paint("yellow", "Warning:")} ${text}\n`);
     }
+  }
+
+  /**
+   * Something the user must see to go on (a URL to open, a device code to enter): on stderr,
+   * even with `--quiet` or `--json`, since without it the command would wait for nothing.
+   */
+  instruct(text: string): void {
+    this.#terminal.writeStderr(text + "\n");
   }
 
   /** A progress note on stderr, so it never mixes with data on stdout. */

@@ -12,6 +12,7 @@ export async function run(invocation: Invocation): Promise<number> {
   const result = await registerProvider(ctx, parsed.args[0], {
     force: booleanFlag(invocation, "force"),
   });
+  for (const warning of result.warnings) out.warn(warning);
   if (out.json) {
     out.jsonValue({
       status: "registered",

@@ -5,11 +5,30 @@
  */
 import { revokeProvider } from "../auth/logout.ts";
 import { removeCustomProvider } from "../auth/providers.ts";
+import { allConnections, confirmDeletion, nameList, profileFlag, storedFor } from "./confirm.ts";
 import type { Invocation } from "./invocation.ts";
 
 /** Runs `remove`. */
-export async function run({ ctx, out, parsed }: Invocation): Promise<number> {
-  const definition = (await ctx.providers()).get(parsed.args[0]);
+export async function run(invocation: Invocation): Promise<number> {
+  const { ctx, out, parsed } = invocation;
+  const registry = await ctx.providers();
+  const definition = registry.get(parsed.args[0]);
+  const name = definition.name;
+  await confirmDeletion(
+    invocation,
+    `authsome remove ${name}${profileFlag(ctx.profile)}`,
+    async () => {
+      const stored = await storedFor(ctx, name);
+      const steps = [
+        registry.isCustom(name) ? "delete its custom definition" : "",
+        stored.connections.length > 0
+          ? `revoke ${allConnections(stored.connections)} ${nameList(stored.connections)}`
+          : "",
+        stored.connections.length === 0 && stored.client ? "revoke its stored OAuth client" : "",
+      ].filter(Boolean);
+      return steps.length === 0 ? null : `Remove ${name}: ${steps.join(" and ")}?`;
+    },
+  );
   const { revokeRemotely } = await import("../auth/remote_revoke.ts");
   const revoked = await revokeProvider(ctx, definition, {
     event: "remove",

@@ -4,11 +4,18 @@
  * @module
  */
 import { revokeProvider } from "../auth/logout.ts";
+import { allConnections, confirmDeletion, nameList, profileFlag, storedFor } from "./confirm.ts";
 import type { Invocation } from "./invocation.ts";
 
 /** Runs `revoke`. */
-export async function run({ ctx, out, parsed }: Invocation): Promise<number> {
+export async function run(invocation: Invocation): Promise<number> {
+  const { ctx, out, parsed } = invocation;
   const definition = (await ctx.providers()).get(parsed.args[0]);
+  await confirmDeletion(
+    invocation,
+    `authsome revoke ${definition.name}${profileFlag(ctx.profile)}`,
+    () => revokeQuestion(invocation, definition.name),
+  );
   const { revokeRemotely } = await import("../auth/remote_revoke.ts");
   const result = await revokeProvider(ctx, definition, { revoker: revokeRemotely });
   if (out.json) {
@@ -34,4 +41,19 @@ export async function run({ ctx, out, parsed }: Invocation): Promise<number> {
     }
   }
   return 0;
+}
+
+/**
+ * `Revoke all 2 connections of github (default, work)?`, or null when nothing is stored (then
+ * there is nothing to lose and nothing to ask).
+ */
+async function revokeQuestion({ ctx }: Invocation, provider: string): Promise<string | null> {
+  const stored = await storedFor(ctx, provider);
+  const inProfile = ctx.profile === "default" ? "" : ` in profile ${ctx.profile}`;
+  if (stored.connections.length > 0) {
+    const names = stored.connections;
+    return `Revoke ${allConnections(names)} of ${provider} ${nameList(names)}${inProfile}?`;
+  }
+  if (stored.client) return `Revoke the stored OAuth client of ${provider}${inProfile}?`;
+  return null;
 }

@@ -103,13 +103,21 @@ export async function collectSecretInBrowser(
 
 /** Whether to offer the browser form: asked for explicitly, or a desktop session is present. */
 export function browserFormWanted(platform: Platform): boolean {
+  if (platform.env("AUTHSOME_SECRET_INPUT") === "browser") return true;
+  return desktopBrowserAvailable(platform) && platform.terminal.stdinIsTerminal;
+}
+
+/**
+ * Whether a person at a desktop could fill in the form: not turned off (AUTHSOME_SECRET_INPUT=
+ * terminal, AUTHSOME_BROWSER=none), not CI, and a graphical session (macOS and Windows always;
+ * elsewhere DISPLAY or WAYLAND_DISPLAY). Also the fallback when standard input is neither a
+ * terminal nor carries a key (an agent started the login with stdin closed).
+ */
+export function desktopBrowserAvailable(platform: Platform): boolean {
   const choice = platform.env("AUTHSOME_SECRET_INPUT");
   if (choice === "browser") return true;
   if (choice === "terminal" || platform.env("AUTHSOME_BROWSER") === "none") return false;
   if (platform.env("CI")) return false;
-  if (platform.os === "darwin" || platform.os === "windows") {
-    return platform.terminal.stdinIsTerminal;
-  }
-  return Boolean(platform.env("DISPLAY") || platform.env("WAYLAND_DISPLAY")) &&
-    platform.terminal.stdinIsTerminal;
+  if (platform.os === "darwin" || platform.os === "windows") return true;
+  return Boolean(platform.env("DISPLAY") || platform.env("WAYLAND_DISPLAY"));
 }

@@ -14,6 +14,13 @@ const connection: FlagSpec = {
   description: "connection name (default: the provider's default connection)",
 };
 
+const yes: FlagSpec = {
+  name: "yes",
+  short: "y",
+  type: "boolean",
+  description: "do not ask for confirmation on a terminal",
+};
+
 const daemonPort: FlagSpec = {
   name: "port",
   type: "number",
@@ -62,8 +69,11 @@ export const COMMANDS: readonly CommandSpec[] = [
       "device_code prints a code to enter elsewhere. The OAuth client id and secret come from\n" +
       "the provider's environment variables (e.g. GITHUB_CLIENT_ID) or are asked for once.\n" +
       "API keys are read from the provider's environment variable, else typed at a masked\n" +
-      "prompt, else read from standard input when it is not a terminal. Never pass secrets\n" +
-      "as arguments. An existing connection is kept unless --force is given.",
+      "prompt, else read from standard input when it is not a terminal; with nothing on\n" +
+      "standard input, a desktop gets the browser form (unless --no-browser, CI or\n" +
+      "AUTHSOME_BROWSER=none). Never pass secrets as arguments. An existing connection is\n" +
+      "kept while it is connected, unexpired and has the asked --scopes and --base-url;\n" +
+      "--force replaces it anyway.",
     args: [provider],
     flags: [
       {
@@ -84,6 +94,11 @@ export const COMMANDS: readonly CommandSpec[] = [
         description: "loopback port for the OAuth redirect (0 = any free port)",
       },
       { name: "force", type: "boolean", description: "replace an existing connection" },
+      {
+        name: "no-browser",
+        type: "boolean",
+        description: "open no browser (authorization page or key form); print URLs instead",
+      },
     ],
     examples: [
       "$ authsome login github                      # browser login (PKCE)",
@@ -97,23 +112,66 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "logout",
     summary: "Delete one connection (revoking it remotely where supported)",
+    description: "Deletes one connection, revoking its tokens at the provider where supported.\n" +
+      "On a terminal it asks first; --yes skips the question. When standard input is not\n" +
+      "a terminal (scripts, CI) it does not ask.",
     args: [provider],
-    flags: [connection],
-    examples: ["$ authsome logout github", "$ authsome logout openai --connection ci"],
+    flags: [connection, yes],
+    examples: ["$ authsome logout github", "$ authsome logout openai --connection ci --yes"],
   },
   {
     name: "revoke",
     summary: "Delete every connection and the client config of a provider",
+    description:
+      "Deletes every connection and the OAuth client config of a provider, revoking remotely\nwhere supported.\n" +
+      "On a terminal it asks first; --yes skips the question. When standard input is not\n" +
+      "a terminal (scripts, CI) it does not ask.",
     args: [provider],
-    flags: [],
-    examples: ["$ authsome revoke github"],
+    flags: [yes],
+    examples: ["$ authsome revoke github", "$ authsome revoke github --yes"],
   },
   {
     name: "remove",
     summary: "Revoke a provider and delete its custom definition",
+    description:
+      "Revokes the provider (every connection and the client config), then deletes its custom\ndefinition. A bundled definition stays available.\n" +
+      "On a terminal it asks first; --yes skips the question. When standard input is not\n" +
+      "a terminal (scripts, CI) it does not ask.",
     args: [provider],
-    flags: [],
+    flags: [yes],
     examples: ["$ authsome remove my-api"],
+  },
+  {
+    name: "connection",
+    summary: "List connections and choose each provider's default",
+    description: "get, export and run use a provider's default connection unless --connection\n" +
+      "names another. The first connection of a provider becomes its default.",
+    args: [],
+    flags: [],
+    examples: [
+      "$ authsome connection list",
+      "$ authsome connection set-default github work",
+    ],
+    subcommands: [
+      {
+        name: "list",
+        summary: "List connections with their provider's default marked *",
+        args: [{ ...provider, required: false }],
+        flags: [],
+        examples: ["$ authsome connection list", "$ authsome connection list github --json"],
+      },
+      {
+        name: "set-default",
+        summary: "Make a connection its provider's default",
+        args: [provider, {
+          name: "connection",
+          description: "an existing connection of that provider (see: authsome connection list)",
+          required: true,
+        }],
+        flags: [],
+        examples: ["$ authsome connection set-default github work"],
+      },
+    ],
   },
   {
     name: "register",
@@ -184,7 +242,9 @@ export const COMMANDS: readonly CommandSpec[] = [
       "sees the placeholder authsome-proxy-managed. With --env, the real credentials are set\n" +
       "under their export.env names instead, for tools that ignore proxies. Credentials are\n" +
       "refreshed first. Without --provider, every provider with a connection is included.\n" +
-      "The exit code is the child's.",
+      'The first word that is not a flag starts the command ("--" is optional); every word\n' +
+      "after it belongs to the command. The child sees AUTHSOME_PROXY_MODE=true; a run inside\n" +
+      "such a session reuses its proxy. The exit code is the child's.",
     args: [],
     flags: [
       {
@@ -196,12 +256,62 @@ export const COMMANDS: readonly CommandSpec[] = [
       },
       connection,
       { name: "env", type: "boolean", description: "inject the credentials as env vars" },
+      {
+        name: "grant",
+        type: "string",
+        valueName: "<name>",
+        description: "give the child only a grant from the daemon (docs/isolation.md)",
+      },
+      {
+        name: "host",
+        type: "string",
+        valueName: "<host>",
+        repeatable: true,
+        description: "with --grant: inject only for this host (host or host:port)",
+      },
+      {
+        name: "method",
+        type: "string",
+        valueName: "<method>",
+        repeatable: true,
+        description: "with --grant: inject only for this HTTP method (GET,POST,...)",
+      },
+      {
+        name: "ttl",
+        type: "string",
+        valueName: "<duration>",
+        description: "with --grant: how long the grant lives (90s, 15m, 2h; default 15m)",
+      },
     ],
     passthrough: true,
     examples: [
+      "$ authsome run python agent.py",
       "$ authsome run -- python agent.py",
       "$ authsome run --env -- python agent.py",
       "$ authsome run --env --provider openai -- ./eval.sh --fast",
+      "$ authsome run --grant agent --provider github --method GET --ttl 30m -- claude",
+    ],
+  },
+  {
+    name: "import",
+    summary: "Import connections and custom providers from the Python authsome",
+    description:
+      "The Python authsome (v0.1/v0.2) uses the same home, ~/.authsome, with its own key file\n" +
+      "and a SQLite store under profiles/. import copies its connections, OAuth clients,\n" +
+      "default connections and custom providers into vault.enc. Its files are only read,\n" +
+      "never changed, so running import again is safe: what is already here is skipped.\n" +
+      "A key kept in the OS keyring is passed as AUTHSOME_IMPORT_KEY (base64).",
+    args: [],
+    flags: [{
+      name: "from",
+      type: "string",
+      valueName: "<dir>",
+      completeWith: "file",
+      description: "the Python authsome's home (default: this home)",
+    }],
+    examples: [
+      "$ authsome import",
+      "$ authsome import --from /backup/old-authsome-home --json",
     ],
   },
   {
@@ -218,9 +328,15 @@ export const COMMANDS: readonly CommandSpec[] = [
         description: "number of entries",
       },
       { name: "raw", type: "boolean", description: "show the debug log tail instead" },
+      {
+        name: "verify",
+        type: "boolean",
+        description: "check the hash chain (exit 1 names the first altered entry)",
+      },
     ],
     examples: [
       "$ authsome log -n 20",
+      "$ authsome log --verify",
       "$ authsome log -n 50 --json | python3 -c 'import sys, json; ...'",
       "$ authsome log --raw",
     ],
@@ -256,7 +372,11 @@ export const COMMANDS: readonly CommandSpec[] = [
         name: "serve",
         summary: "Run the daemon in the foreground (Ctrl-C stops it)",
         args: [],
-        flags: [daemonPort],
+        flags: [daemonPort, {
+          name: "unlock",
+          type: "boolean",
+          description: "read the vault passphrase (terminal or stdin) and hold the key in memory",
+        }],
         examples: ["$ authsome daemon serve", "$ authsome daemon serve --port 0"],
       },
       {
@@ -265,8 +385,24 @@ export const COMMANDS: readonly CommandSpec[] = [
         description:
           "Returns once the daemon answers; its output goes to <home>/daemon/daemon.log.",
         args: [],
-        flags: [daemonPort],
+        flags: [daemonPort, {
+          name: "unlock",
+          type: "boolean",
+          description: "ask for the vault passphrase; the key stays in the daemon's memory only",
+        }],
         examples: ["$ authsome daemon start", "$ authsome daemon start --port 8123"],
+      },
+      {
+        name: "unlock",
+        summary: "Start the daemon holding the vault key in memory only (key mode daemon)",
+        description:
+          "Asks for the vault passphrase (creating a passphrase-sealed vault when there is\n" +
+          "none; master.key is never written), records key mode daemon in config.json and\n" +
+          "starts the daemon with the key in memory. Agents then get scoped, expiring grants\n" +
+          "through run --grant instead of the vault. See docs/isolation.md.",
+        args: [],
+        flags: [daemonPort],
+        examples: ["$ authsome daemon unlock", "$ authsome daemon unlock --port 0"],
       },
       {
         name: "stop",
@@ -281,6 +417,75 @@ export const COMMANDS: readonly CommandSpec[] = [
         args: [],
         flags: [],
         examples: ["$ authsome daemon status", "$ authsome daemon status --json"],
+      },
+    ],
+  },
+  {
+    name: "grant",
+    summary: "Create, list and revoke scoped, expiring grants for agents",
+    description:
+      "A grant lets whoever holds its token use some providers' credentials through the\n" +
+      "daemon's proxy (or its token endpoint), limited to hosts and methods, until it expires\n" +
+      "or is revoked. Grants live in the running daemon. In key mode daemon, creating one\n" +
+      "asks for the vault passphrase. See docs/isolation.md.",
+    args: [],
+    flags: [],
+    examples: [
+      "$ authsome grant create ci --provider github --method GET --ttl 1h",
+      "$ authsome grant list",
+      "$ authsome grant revoke ci",
+    ],
+    subcommands: [
+      {
+        name: "create",
+        summary: "Create a grant and print its token (shown once)",
+        args: [{ name: "name", description: "the grant's name (audited)", required: true }],
+        flags: [
+          {
+            name: "provider",
+            type: "string",
+            valueName: "<name>",
+            repeatable: true,
+            completeWith: "provider",
+            description: "a provider the grant covers (repeatable, or comma-separated)",
+          },
+          {
+            name: "host",
+            type: "string",
+            valueName: "<host>",
+            repeatable: true,
+            description: "inject only for this host (host or host:port)",
+          },
+          {
+            name: "method",
+            type: "string",
+            valueName: "<method>",
+            repeatable: true,
+            description: "inject only for this HTTP method",
+          },
+          {
+            name: "ttl",
+            type: "string",
+            valueName: "<duration>",
+            default: "15m",
+            description: "how long the grant lives (90s, 15m, 2h, 1d; at most 7d)",
+          },
+        ],
+        examples: ["$ authsome grant create ci --provider github,openai --ttl 2h"],
+      },
+      {
+        name: "list",
+        summary: "List the daemon's grants (never their tokens)",
+        args: [],
+        flags: [],
+        examples: ["$ authsome grant list --json"],
+      },
+      {
+        name: "revoke",
+        summary: "Revoke a grant at once",
+        args: [{ name: "name", description: "the grant to revoke", required: true }],
+        flags: [],
+        examples: ["$ authsome grant revoke ci"],
       },
     ],
   },

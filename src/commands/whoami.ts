@@ -6,14 +6,16 @@
 import { listConnections } from "../auth/connections.ts";
 import { VERSION } from "../version.ts";
 import { KEY_SOURCE_NAMES, selectedKeySource } from "../vault/key_source.ts";
+import { attentionLines, countByStatus, needingAttention } from "./attention.ts";
 import type { Invocation } from "./invocation.ts";
 
 /** Runs `whoami`. */
 export async function run({ ctx, out, platform }: Invocation): Promise<number> {
   const snapshot = await ctx.vault.read();
-  const connected = (await listConnections(snapshot, ctx.profile)).filter((c) =>
-    c.status === "connected"
-  );
+  const all = await listConnections(snapshot, ctx.profile);
+  const connected = all.filter((c) => c.status === "connected");
+  const counts = countByStatus(all);
+  const attention = needingAttention(all);
   const providers = [...new Set(connected.map((c) => c.provider))].sort();
   const keySource = snapshot.header?.keySource ?? selectedKeySource(platform.env);
   const info = {
@@ -25,16 +27,34 @@ export async function run({ ctx, out, platform }: Invocation): Promise<number> {
     vault_exists: snapshot.header !== null,
     connected_providers_count: providers.length,
     connected_providers: providers,
+    connections: counts,
+    needs_attention: attention.map(({ provider, connection, status, reason, fix }) => ({
+      provider,
+      connection,
+      status,
+      reason,
+      fix,
+    })),
   };
   if (out.json) {
     out.jsonValue(info);
     return 0;
   }
-  out.line(`Home Directory:      ${info.home_directory}`);
-  out.line(`Active Profile:      ${info.active_profile}`);
-  out.line(`Authsome Version:    ${info.authsome_version}`);
-  out.line(`Key Source:          ${info.key_source}`);
-  out.line(`Connected Providers: ${info.connected_providers_count}`);
-  for (const name of providers) out.line(`  - ${name}`);
+  const byStatus = (["connected", "expired", "invalid"] as const)
+    .filter((status) => counts[status] > 0)
+    .map((status) => `${counts[status]} ${status}`);
+  out.result(
+    [
+      `Home Directory:      ${info.home_directory}`,
+      `Active Profile:      ${info.active_profile}`,
+      `Authsome Version:    ${info.authsome_version}`,
+      `Key Source:          ${info.key_source}`,
+      `Connected Providers: ${info.connected_providers_count}`,
+      ...providers.map((name) => `  - ${name}`),
+      `Connections:         ${counts.total}` +
+      (byStatus.length > 0 ? ` (${byStatus.join(", ")})` : ""),
+      ...attentionLines(attention),
+    ].join("\n"),
+  );
   return 0;
 }

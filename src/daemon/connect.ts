@@ -124,7 +124,13 @@ export async function locateDaemon(platform: Platform, files: DaemonFiles): Prom
 export async function callDaemon(
   platform: Platform,
   endpoint: DaemonEndpoint,
-  request: { method: "GET" | "POST"; path: string; body?: unknown; timeoutMs: number },
+  request: {
+    method: "GET" | "POST" | "DELETE";
+    path: string;
+    body?: unknown;
+    timeoutMs: number;
+    headers?: Record<string, string>;
+  },
 ): Promise<{ status: number; body: unknown }> {
   const bytes = encodeRequest({ ...request, port: endpoint.port, token: endpoint.token });
   const response = parseResponse(

@@ -19,18 +19,31 @@
  *   (`access_token` / `api_key` when the CLI names the field it prints, else `token`)
  * - `POST /v1/export {provider?, connection?, profile?, format?}` → `{schema_version,
  *   variables: [{name, value, provider, connection}], warnings}` (what `authsome export` prints)
+ * - `/v1/grants`: see `grant_routes.ts`.
+ *
+ * Who may do what. The bearer token in `daemon/token` may do everything above, except in key
+ * mode `daemon` (the daemon got an `unlockProof`): there a same-user process can read that
+ * file, so the token alone only reaches `/v1/health`, `GET /v1/grants` and
+ * `DELETE /v1/grants/{name}`; the vault endpoints and minting grants also need the header
+ * `X-Authsome-Unlock-Proof` (see `unlockProof` in `src/vault/key_source.ts`). A grant token
+ * as the bearer reaches only `GET /v1/grant` (how it is served) and `POST /v1/token`, for the
+ * grant's providers while it lives, and only for grants that do not limit hosts or methods (a
+ * raw token would escape those limits).
  *
  * @module
  */
-import { accessConnection } from "../auth/access.ts";
 import type { AuditSink, AuthsomeContext } from "../auth/context.ts";
 import { listConnections, loadConnection } from "../auth/connections.ts";
 import { buildExport } from "../auth/export.ts";
-import { authHeader } from "../auth/headers.ts";
+import { handOutCredential } from "../auth/hand_out.ts";
 import { connectionView } from "../model/connection_view.ts";
 import { AuthsomeError, CredentialMissingError, describeError, UsageError } from "../errors.ts";
 import { checkName } from "../model/connection.ts";
+import type { Grant, GrantRegistry } from "../grants/registry.ts";
+import { GrantDeniedError } from "../grants/registry.ts";
+import { limitsRequests } from "../grants/spec.ts";
 import { DaemonHttpError, errorBody, httpStatus } from "./errors.ts";
+import { grantRoute, grantSelf } from "./grant_routes.ts";
 import { allow, json, readJson, sameBytes } from "./request.ts";
 
 export { MAX_BODY_BYTES } from "./request.ts";
@@ -44,7 +57,19 @@ export interface DaemonHandlerOptions {
   version: string;
   /** When the daemon started (ms since the epoch); default now. */
   startedAt?: number;
+  /** The daemon's grants; without it grant endpoints answer 404 and grant tokens 401. */
+  grants?: GrantRegistry;
+  /**
+   * Key mode `daemon`: the proof a caller must add to the bearer token to read the vault or
+   * mint grants. Null or absent: the bearer token is enough.
+   */
+  unlockProof?: Uint8Array | null;
 }
+
+/** Who is asking: the holder of `daemon/token` (with or without the unlock proof), or a grant. */
+type Caller = { kind: "admin"; unlocked: boolean } | { kind: "grant"; grant: Grant };
+
+const PROOF_HEADER = "x-authsome-unlock-proof";
 
 const encoder = new TextEncoder();
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -70,7 +95,7 @@ export function createDaemonHandler(
     return { ...base, profile: checkName("profile", text(profile, "profile")) };
   }
 
-  function guard(request: Request): void {
+  async function guard(request: Request): Promise<Caller> {
     if (request.headers.has("origin")) {
       throw new DaemonHttpError(403, "forbidden", "requests from web pages are refused", {
         exitCode: 9,
@@ -83,23 +108,69 @@ export function createDaemonHandler(
       });
     }
     const match = /^Bearer[ ]+(\S+)\s*$/i.exec(request.headers.get("authorization") ?? "");
-    if (!match || !sameBytes(encoder.encode(match[1]), expected)) {
-      const error = match ? ', error="invalid_token"' : "";
-      throw new DaemonHttpError(
-        401,
-        "unauthorized",
-        match ? "wrong bearer token" : "missing bearer token",
-        {
-          exitCode: 9,
-          headers: { "WWW-Authenticate": `Bearer realm="authsome"${error}` },
-        },
-      );
+    if (match && sameBytes(encoder.encode(match[1]), expected)) {
+      const proof = request.headers.get(PROOF_HEADER) ?? "";
+      const unlocked = !options.unlockProof ||
+        sameBytes(encoder.encode(proof), encoder.encode(options.unlockProof.toBase64()));
+      return { kind: "admin", unlocked };
     }
+    const grant = match && options.grants ? await options.grants.byToken(match[1]) : null;
+    if (grant) return { kind: "grant", grant };
+    const error = match ? ', error="invalid_token"' : "";
+    throw new DaemonHttpError(
+      401,
+      "unauthorized",
+      match ? "wrong bearer token" : "missing bearer token",
+      {
+        exitCode: 9,
+        headers: { "WWW-Authenticate": `Bearer realm="authsome"${error}` },
+      },
+    );
   }
 
-  async function route(request: Request, url: URL): Promise<Response> {
+  function requireUnlock(caller: Caller): void {
+    if (caller.kind === "admin" && caller.unlocked) return;
+    throw new DaemonHttpError(
+      403,
+      "forbidden",
+      caller.kind === "grant"
+        ? `grant "${caller.grant.name}" may only ask for tokens (POST /v1/token)`
+        : "in key mode daemon the bearer token alone neither opens the vault nor mints " +
+          "grants: that takes the passphrase (authsome grant create and run --grant ask for it)",
+      { exitCode: 9 },
+    );
+  }
+
+  async function route(request: Request, url: URL, caller: Caller): Promise<Response> {
     const path = url.pathname;
     const query = url.searchParams;
+    if (caller.kind === "grant") {
+      if (path === "/v1/grant") {
+        allow(request, "GET");
+        try {
+          return grantSelf(options.grants!, caller.grant.name);
+        } catch (error) {
+          if (!(error instanceof GrantDeniedError)) throw error;
+          throw new DaemonHttpError(403, error.code, error.message, { exitCode: error.exitCode });
+        }
+      }
+      if (path !== "/v1/token") requireUnlock(caller);
+      allow(request, "POST");
+      return json(200, await grantToken(caller.grant, await readJson(request)));
+    }
+    if (path === "/v1/grants" || path.startsWith("/v1/grants/")) {
+      const answer = options.grants
+        ? await grantRoute(request, path, {
+          grants: options.grants,
+          contextFor,
+          requireUnlock: () => requireUnlock(caller),
+          plain: ctx,
+        })
+        : null;
+      if (answer) return answer;
+    } else if (path !== "/v1/health") {
+      requireUnlock(caller);
+    }
     if (path === "/v1/health") {
       allow(request, "GET");
       const now = ctx.platform.clock.now();
@@ -151,26 +222,51 @@ export function createDaemonHandler(
     throw new DaemonHttpError(404, "not_found", `no such endpoint: ${path.slice(0, 100)}`);
   }
 
-  async function token(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  /** `POST /v1/token` with a grant as the bearer: checked, and audited with its name. */
+  async function grantToken(
+    grant: Grant,
+    body: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
+    const provider = providerName(body.provider);
+    try {
+      options.grants!.check(grant.name, { provider });
+      if (limitsRequests(grant)) {
+        throw new GrantDeniedError(
+          `grant "${grant.name}" limits hosts or methods, so its raw token is not handed out; ` +
+            "use it through its proxy (authsome run --grant)",
+        );
+      }
+    } catch (error) {
+      if (error instanceof GrantDeniedError) {
+        await audit.append({
+          event: "get",
+          provider,
+          status: "failure",
+          grant: grant.name,
+          error: error.message,
+        });
+        throw new DaemonHttpError(403, error.code, error.message, { exitCode: error.exitCode });
+      }
+      throw error;
+    }
+    return await token({ provider, connection: body.connection, field: body.field }, grant.name);
+  }
+
+  async function token(
+    body: Record<string, unknown>,
+    grant?: string,
+  ): Promise<Record<string, unknown>> {
     const c = contextFor(body.profile);
     const provider = providerName(body.provider);
     const explicit = body.connection === undefined
       ? undefined
       : text(body.connection, "connection");
-    const { connection, warning } = await knownProvider(
-      c,
-      provider,
-      () => accessConnection(c, provider, { connection: explicit }),
-    );
-    const header = authHeader((await c.providers()).get(provider), connection);
-    const secret = connection.authType === "api_key" ? connection.apiKey : connection.accessToken;
-    await c.audit.append({
-      event: "get",
-      provider,
-      connection: connection.connectionName,
-      status: "success",
+    const { connection, warning, header, secret } = await handOutCredential(c, provider, {
+      connection: explicit,
+      header: true,
       // The CLI says which field it prints; other clients get the token.
-      field: body.field === "access_token" || body.field === "api_key" ? body.field : "token",
+      auditField: body.field === "access_token" || body.field === "api_key" ? body.field : "token",
+      ...(grant ? { grant } : {}),
     });
     const out: Record<string, unknown> = {
       schema_version: 1,
@@ -180,7 +276,7 @@ export function createDaemonHandler(
       auth_type: connection.authType,
       status: connection.status,
       token: secret?.reveal() ?? null,
-      header: { name: header.name, value: header.value.reveal() },
+      header: { name: header!.name, value: header!.value.reveal() },
       expires_at: connection.expiresAt,
       scopes: connection.scopes,
     };
@@ -215,8 +311,7 @@ export function createDaemonHandler(
     const url = new URL(request.url);
     let response: Response;
     try {
-      guard(request);
-      response = await route(request, url);
+      response = await route(request, url, await guard(request));
     } catch (error) {
       if (!(error instanceof AuthsomeError)) {
         ctx.log.error(`daemon request failed: ${describeError(error)}`, {

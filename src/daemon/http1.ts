@@ -12,13 +12,15 @@ const decoder = new TextDecoder();
 
 /** A request to the daemon. */
 export interface LoopbackRequest {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "DELETE";
   /** Path and query, e.g. `/v1/token`. */
   path: string;
   port: number;
   token: string;
   /** Sent as JSON when present. */
   body?: unknown;
+  /** Extra header lines (names and values must be plain visible ASCII). */
+  headers?: Record<string, string>;
 }
 
 /** A parsed response. */
@@ -40,6 +42,12 @@ export function encodeRequest(request: LoopbackRequest): Uint8Array {
     "Accept: application/json",
     "Connection: close",
   ];
+  for (const [name, value] of Object.entries(request.headers ?? {})) {
+    if (!/^[A-Za-z0-9-]+$/.test(name) || !/^[\x20-\x7e]*$/.test(value)) {
+      throw new Error("invalid request header");
+    }
+    lines.push(`${name}: ${value}`);
+  }
   if (body) lines.push("Content-Type: application/json", `Content-Length: ${body.length}`);
   const head = encoder.encode(`${lines.join("\r\n")}\r\n\r\n`);
   if (!body) return head;

@@ -12,7 +12,7 @@ import { DaemonHttpError } from "./errors.ts";
 export const MAX_BODY_BYTES = 16 * 1024;
 
 /** Refuses any other method with 405 and an `Allow` header. */
-export function allow(request: Request, method: "GET" | "POST"): void {
+export function allow(request: Request, method: "GET" | "POST" | "DELETE"): void {
   if (request.method !== method) {
     throw new DaemonHttpError(405, "method_not_allowed", `use ${method}`, {
       headers: { Allow: method },

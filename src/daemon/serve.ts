@@ -10,11 +10,13 @@
 import type { AuthsomeContext } from "../auth/context.ts";
 import { AuthsomeError, DaemonUnavailableError, describeError, UsageError } from "../errors.ts";
 import { Secret } from "../model/secret.ts";
+import { DEFAULT_GATE_LIMITS, type GateLimits } from "../platform/connection_gate.ts";
 import type { HeldLock, LocalServer } from "../platform/types.ts";
 import type { ProviderRegistry } from "../providers/registry.ts";
 import { daemonFiles } from "./client.ts";
 import { removeDaemonFiles } from "./connect.ts";
 import { createDaemonHandler } from "./handler.ts";
+import { GrantRegistry } from "../grants/registry.ts";
 
 /** The port `daemon serve` and `daemon start` use without `--port`. */
 export const DEFAULT_DAEMON_PORT = 7998;
@@ -32,6 +34,13 @@ export interface DaemonServeOptions {
   /** Only `127.0.0.1` is accepted; present so that asking for anything else fails loudly. */
   hostname?: string;
   version: string;
+  /** Caps on connections (count, idle time, lifetime); the defaults suit every real use. */
+  limits?: GateLimits;
+  /**
+   * Key mode `daemon`: the unlock proof callers must add to the bearer token to read the vault
+   * or mint grants (see `handler.ts`).
+   */
+  unlockProof?: Uint8Array | null;
 }
 
 /** A daemon serving in this process. */
@@ -71,6 +80,7 @@ export async function serveDaemon(
     });
   }
   let server: LocalServer | null = null;
+  let grants: GrantRegistry | null = null;
   const write = (path: string, text: string) =>
     fs.writeFileAtomic(path, new TextEncoder().encode(`${text}\n`), { mode: 0o600 });
   try {
@@ -85,15 +95,23 @@ export async function serveDaemon(
     new Secret(token);
     let handler: ((request: Request) => Promise<Response>) | null = null;
     server = await platform.serve(
-      { hostname: DAEMON_HOSTNAME, port },
+      {
+        hostname: DAEMON_HOSTNAME,
+        port,
+        limits: options.limits ?? DEFAULT_GATE_LIMITS,
+        relaySocket: `${files.dir}/http.sock`,
+      },
       (request) => handler ? handler(request) : new Response(null, { status: 503 }),
     );
     const startedAt = platform.clock.now();
+    grants = new GrantRegistry(platform);
     handler = createDaemonHandler(withFreshProviders(ctx), {
       token,
       port: server.port,
       version: options.version,
       startedAt,
+      grants,
+      unlockProof: options.unlockProof ?? null,
     });
     // The port last: its presence is what tells clients the daemon is ready.
     await write(files.token, token);
@@ -104,8 +122,9 @@ export async function serveDaemon(
       pid: platform.pid,
       port: server.port,
     });
-    return running(ctx, server, lock);
+    return running(ctx, server, lock, grants);
   } catch (error) {
+    await grants?.close();
     await server?.close();
     await removeDaemonFiles(platform, files);
     await lock.release();
@@ -118,7 +137,12 @@ export async function serveDaemon(
   }
 }
 
-function running(ctx: AuthsomeContext, server: LocalServer, lock: HeldLock): RunningDaemon {
+function running(
+  ctx: AuthsomeContext,
+  server: LocalServer,
+  lock: HeldLock,
+  grants: GrantRegistry,
+): RunningDaemon {
   const { platform } = ctx;
   const files = daemonFiles(ctx.paths);
   const { promise: finished, resolve, reject } = Promise.withResolvers<void>();
@@ -129,6 +153,8 @@ function running(ctx: AuthsomeContext, server: LocalServer, lock: HeldLock): Run
       try {
         // Clients stop choosing us first; requests already in flight are answered.
         await platform.fs.remove(files.port);
+        // Grants end with the daemon: their proxies stop injecting at once.
+        await grants.close();
         await server.close();
         await removeDaemonFiles(platform, files);
         await ctx.audit.append({

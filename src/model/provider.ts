@@ -31,6 +31,26 @@ export const OAUTH_FLOWS: readonly OAuthFlow[] = ["pkce", "device_code", "dcr_pk
 export const DEVICE_TOKEN_REQUESTS: readonly DeviceTokenRequest[] = ["oauth2_form", "json"];
 
 /**
+ * How the OAuth client authenticates to the token and revocation endpoints (RFC 6749 §2.3.1,
+ * RFC 7591 §2): HTTP Basic with the form-encoded id and secret, both in the body, or the id
+ * alone (a public client).
+ */
+export type TokenEndpointAuthMethod = "client_secret_basic" | "client_secret_post" | "none";
+
+/** Every {@linkcode TokenEndpointAuthMethod}. */
+export const TOKEN_ENDPOINT_AUTH_METHODS: readonly TokenEndpointAuthMethod[] = [
+  "client_secret_basic",
+  "client_secret_post",
+  "none",
+];
+
+/** The loopback address the login's redirect listener binds (RFC 8252 §7.3). */
+export type RedirectHost = "127.0.0.1" | "[::1]";
+
+/** Every {@linkcode RedirectHost}. */
+export const REDIRECT_HOSTS: readonly RedirectHost[] = ["127.0.0.1", "[::1]"];
+
+/**
  * HTTP Basic authentication with the key (RFC 7617): `key_as_username` sends
  * `Basic base64(key + ":")`, `key_as_password` sends `Basic base64(":" + key)`.
  */
@@ -72,6 +92,28 @@ export interface OAuthBlock {
    * default): `Bearer`, or the `token_type` the server named when it is not `bearer`.
    */
   header_prefix: string | null;
+  /**
+   * The authorization server's issuer identifier (RFC 8414), e.g. `https://as.example/tenant`:
+   * metadata discovery starts there and the login's callback `iss` (RFC 9207) must equal it.
+   * Null: discovery tries the authorization URL's origin.
+   */
+  issuer: string | null;
+  /**
+   * Client authentication at the token and revocation endpoints. Null (the default): the
+   * method a dynamically registered client was given, else the server's advertised
+   * `token_endpoint_auth_methods_supported`, else `client_secret_post`.
+   */
+  token_endpoint_auth_method: "client_secret_basic" | "client_secret_post" | "none" | null;
+  /**
+   * Environment variable holding an RFC 7591 §3 initial access token for dynamic client
+   * registration (asked for at a hidden prompt when unset); null: none is sent.
+   */
+  registration_token_env: string | null;
+  /**
+   * The loopback address of the redirect URI. Null (the default): `127.0.0.1`, or `[::1]`
+   * when this machine has no IPv4 loopback.
+   */
+  redirect_host: "127.0.0.1" | "[::1]" | null;
 }
 
 /** The `api_key` block. */
@@ -96,6 +138,11 @@ export interface ClientEnv {
   client_id_env: string | null;
   /** Environment variable holding the client secret, or null. */
   client_secret_env: string | null;
+  /**
+   * A public client id the provider publishes for native apps (no secret), used when no client
+   * is stored or set in the environment; absent when the definition has none.
+   */
+  client_id?: string;
 }
 
 /** Fields common to both kinds of definition. */

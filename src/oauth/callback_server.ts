@@ -3,7 +3,11 @@
  * RFC 9700 §4.2.4).
  *
  * - Listens on `127.0.0.1` only; port 0 picks a free port. `redirectUri` is
- *   `http://127.0.0.1:<port><path>` (`/callback` by default).
+ *   `http://127.0.0.1:<port><path>` (`/callback` by default). When this machine has no IPv4
+ *   loopback (binding 127.0.0.1 fails with "address not available"), or the caller asks for
+ *   it, it listens on the IPv6 loopback and the redirect URI is `http://[::1]:<port><path>`.
+ * - RFC 9207 (mix-up defence): a callback whose `iss` differs from the expected issuer fails,
+ *   and so does one without `iss` when the server's metadata says it sends one.
  * - Keeps serving until a request brings the right `state`. `state` is compared in constant
  *   time BEFORE `code` or `error` is looked at: a request with a missing or wrong state gets a
  *   400 page and changes nothing, so a forged `?error=access_denied` cannot end the login.
@@ -50,10 +54,17 @@ export interface CallbackOptions {
   /** Default `/callback`. */
   path?: string;
   /**
-   * RFC 9207: when set and the callback carries `iss`, it must equal this exactly, else the
-   * login fails (mix-up attack). Whether `iss` is required is the caller's decision.
+   * RFC 9207: when set and the callback carries `iss`, it must equal this exactly (simple
+   * string comparison), else the login fails (mix-up attack).
    */
   expectedIssuer?: string | null;
+  /**
+   * RFC 9207 §2.4: the server's metadata says `authorization_response_iss_parameter_supported`,
+   * so a callback without `iss` fails.
+   */
+  requireIssuer?: boolean;
+  /** The loopback address to bind; default `127.0.0.1`, falling back to `[::1]`. */
+  host?: "127.0.0.1" | "[::1]";
 }
 
 /** A successful callback. */
@@ -190,13 +201,9 @@ export async function startCallbackListener(
       return page(200, "Login failed", `The authorization server refused the login. ${CLOSE_TAB}`);
     }
     const iss = url.searchParams.get("iss");
-    if (iss !== null && options.expectedIssuer && iss !== options.expectedIssuer) {
-      settle("complete", () =>
-        reject(
-          new AuthenticationError(
-            "the callback came from a different authorization server (iss mismatch)",
-          ),
-        ));
+    const issProblem = issuerProblem(iss, options);
+    if (issProblem) {
+      settle("complete", () => reject(new AuthenticationError(issProblem.message, issProblem)));
       return page(400, "Login failed", `The response came from the wrong server. ${CLOSE_TAB}`);
     }
     const code = url.searchParams.get("code");
@@ -211,9 +218,9 @@ export async function startCallbackListener(
     return page(200, "Login complete", `authsome is now connected. ${CLOSE_TAB}`);
   };
 
-  const local = await listen({ hostname: "127.0.0.1", port: options.port }, handler);
+  const { local, host } = await listenOnLoopback(listen, options, handler);
   server = local;
-  redirectUri = `http://127.0.0.1:${local.port}${path}`;
+  redirectUri = `http://${host}:${local.port}${path}`;
   if (signal?.aborted) {
     onAbort();
   } else {
@@ -224,6 +231,56 @@ export async function startCallbackListener(
     );
   }
   return { port: local.port, redirectUri, callback, close };
+}
+
+/** Why the callback's `iss` is refused (RFC 9207 §2.4), or null. */
+function issuerProblem(
+  iss: string | null,
+  options: CallbackOptions,
+): { message: string; hint: string } | null {
+  const expected = options.expectedIssuer;
+  const hint = "Check the provider's issuer (oauth.issuer) and authorization_url; if they are " +
+    "right, someone may be attempting a mix-up attack: do not retry from this network.";
+  if (iss === null) {
+    if (!options.requireIssuer) return null;
+    return {
+      message: `the authorization response carried no iss, but ${expected ?? "the server"} ` +
+        "says it always sends one (RFC 9207); the login was refused",
+      hint,
+    };
+  }
+  if (!expected || iss === expected) return null;
+  return {
+    message: `the authorization response came from a different server: iss ` +
+      `"${cleanServerText(iss, 200)}" is not the expected issuer "${expected}" (RFC 9207); ` +
+      "the login was refused",
+    hint,
+  };
+}
+
+/**
+ * Binds the loopback listener: the requested host, else `127.0.0.1`, falling back to the IPv6
+ * loopback when the machine has no IPv4 loopback address. A port already in use is not a
+ * reason to move (the redirect URI registered with the provider names 127.0.0.1).
+ */
+async function listenOnLoopback(
+  listen: ListenFunction,
+  options: CallbackOptions,
+  handler: (request: Request) => Response,
+): Promise<{ local: { port: number; close(): Promise<void> }; host: string }> {
+  if (options.host === "[::1]") {
+    return { local: await listen({ hostname: "::1", port: options.port }, handler), host: "[::1]" };
+  }
+  try {
+    return {
+      local: await listen({ hostname: "127.0.0.1", port: options.port }, handler),
+      host: "127.0.0.1",
+    };
+  } catch (error) {
+    if (options.host === "127.0.0.1" || !(error instanceof Error)) throw error;
+    if (error.name !== "AddrNotAvailable") throw error;
+    return { local: await listen({ hostname: "::1", port: options.port }, handler), host: "[::1]" };
+  }
 }
 
 /**

@@ -18,6 +18,7 @@
  * @module
  */
 import { AuthenticationError } from "../errors.ts";
+import { endpointUrlProblem } from "./endpoint_url.ts";
 import { checkLoggingFailures, parseJsonObject, sendRequest } from "./http.ts";
 import type { OAuthDeps } from "./types.ts";
 
@@ -82,6 +83,8 @@ export function discoveryCandidates(issuerOrAuthorizationUrl: string): Candidate
   if (input.protocol !== "https:" && input.protocol !== "http:") {
     throw new DiscoveryError(`cannot discover metadata for a ${input.protocol} URL`);
   }
+  const insecure = endpointUrlProblem(issuerOrAuthorizationUrl, "cannot discover metadata at");
+  if (insecure) throw new DiscoveryError(insecure);
   const origin = input.origin;
   const path = input.pathname === "/" ? "" : input.pathname;
   const trimmed = path.replace(/\/+$/, "");
@@ -117,13 +120,19 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-/** Checks the types of the fields authsome uses; returns a problem or null. */
+/**
+ * Checks the types of the fields authsome uses; returns a problem or null. Every endpoint must
+ * obey the https-unless-loopback rule: a document naming a plain-http endpoint elsewhere (where
+ * a client secret or an initial access token would go in the clear) is refused as a whole.
+ */
 function validate(doc: Record<string, unknown>): string | null {
   for (const field of URL_FIELDS) {
     const value = doc[field];
     if (value !== undefined && (typeof value !== "string" || !isHttpUrl(value))) {
       return `${field} is not an http(s) URL`;
     }
+    const insecure = value === undefined ? null : endpointUrlProblem(value as string, field);
+    if (insecure) return insecure;
   }
   for (const field of LIST_FIELDS) {
     const value = doc[field];

@@ -10,6 +10,7 @@
  * @module
  */
 import { InterruptedError } from "../errors.ts";
+import { endpointUrlProblem } from "./endpoint_url.ts";
 import { isSecretKey } from "../model/secret_names.ts";
 import { REDACTED_TEXT } from "../model/secret.ts";
 import { concat } from "../platform/bytes.ts";
@@ -71,6 +72,10 @@ export async function sendRequest(
   } catch {
     throw new EndpointUnreachableError("network error: invalid URL");
   }
+  // The last line of defence: whatever produced the URL, nothing goes out over plain http
+  // except to this machine.
+  const insecure = endpointUrlProblem(request.url, "refused to contact");
+  if (insecure) throw new EndpointUnreachableError(insecure);
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -277,12 +282,13 @@ export function checkOAuthResponse(
   const record = parseBodyRecord(contentType, text);
   const error = record?.error;
   if (typeof error === "string" && error.trim().length > 0) {
-    const code = normalizeOAuthError(cleanServerText(error, 80));
+    const providerError = cleanServerText(error, 80);
+    const code = normalizeOAuthError(providerError);
     const rawDescription = record?.error_description;
     const description = typeof rawDescription === "string" && rawDescription.trim().length > 0
       ? cleanServerText(rawDescription, 300)
       : null;
-    throw new OAuthProtocolError(code, description, status);
+    throw new OAuthProtocolError(code, description, status, { providerError });
   }
   if (status < 200 || status > 299) {
     throw new EndpointUnreachableError(`HTTP ${status} from ${endpoint}`);
@@ -380,7 +386,7 @@ export interface ClientPost {
  * redirecting endpoint never receives the credentials twice (it fails as `HTTP 30x`).
  */
 export function postWithClient(deps: OAuthDeps, post: ClientPost): Promise<EndpointResponse> {
-  const method = effectiveAuthMethod(post.client, post.authMethod);
+  const method = effectiveAuthMethod(post.client, post.authMethod ?? post.client.authMethod);
   const fields: Record<string, string> = { ...post.params };
   const headers = new Headers({ Accept: "application/json" });
   const secret = post.client.clientSecret?.reveal() ?? "";
@@ -388,7 +394,8 @@ export function postWithClient(deps: OAuthDeps, post: ClientPost): Promise<Endpo
     const pair = `${formEncode(post.client.clientId)}:${formEncode(secret)}`;
     headers.set("Authorization", `Basic ${btoa(pair)}`);
   } else {
-    fields.client_id = post.client.clientId;
+    // "": a public client the provider knows by no id (device flows keyed by the device code).
+    if (post.client.clientId !== "") fields.client_id = post.client.clientId;
     if (method === "client_secret_post") fields.client_secret = secret;
   }
   let body: string;

@@ -6,7 +6,7 @@
  * @module
  */
 import { Secret } from "../model/secret.ts";
-import { checkOAuthResponse, nonSecretFields, parseSeconds } from "./http.ts";
+import { checkOAuthResponse, cleanServerText, nonSecretFields, parseSeconds } from "./http.ts";
 import { EndpointUnreachableError, type TokenSet } from "./types.ts";
 
 /** Fields of a token response that {@linkcode TokenSet} holds itself (or drops: `id_token`). */
@@ -18,6 +18,21 @@ const KNOWN_FIELDS = new Set([
   "scope",
   "id_token",
 ]);
+
+/**
+ * Access token types (IANA "OAuth Access Token Types", and the MAC draft) that cannot be used as
+ * a Bearer token: DPoP and PoP tokens need a proof authsome cannot make, `N_A` (RFC 8693) is not
+ * an access token at all. A response with one of these is refused rather than stored.
+ */
+const UNUSABLE_TOKEN_TYPES = new Set(["dpop", "n_a", "pop", "mac"]);
+
+/**
+ * Whether authsome can use a token of this `token_type`: absent (treated as Bearer), `Bearer`
+ * in any case, or a provider's own name for a bearer token (Slack's `bot` and `user`). Pure.
+ */
+export function isUsableTokenType(tokenType: string | null): boolean {
+  return tokenType === null || !UNUSABLE_TOKEN_TYPES.has(tokenType.toLowerCase());
+}
 
 /**
  * Parses a token endpoint response into a {@linkcode TokenSet}.
@@ -33,7 +48,9 @@ const KNOWN_FIELDS = new Set([
  * 4. a 2xx body that is not a token response (not JSON or form, no `access_token`, bad
  *    `expires_in`): `EndpointUnreachableError("invalid response from token endpoint...")`.
  *
- * `token_type` is kept as sent (compare it case-insensitively); `scope` is kept as sent (an
+ * `token_type` is kept as sent (compare it case-insensitively); a proof-of-possession type
+ * (`DPoP`, `PoP`, `MAC`) or `N_A` is refused with `EndpointUnreachableError("unsupported
+ * token_type ...")`: authsome sends every access token as `Bearer`; `scope` is kept as sent (an
  * array of strings is joined with spaces); `extra` keeps the other fields minus anything
  * secret-named (`id_token`, nested tokens such as Slack's `authed_user.access_token`).
  */
@@ -63,6 +80,15 @@ export function tokenSetFromRecord(
     if (seconds === undefined) throw invalid("expires_in is not a number of seconds");
     expiresIn = seconds;
   }
+  const tokenType = typeof record.token_type === "string" && record.token_type.length > 0
+    ? record.token_type
+    : null;
+  if (!isUsableTokenType(tokenType)) {
+    throw new EndpointUnreachableError(
+      `unsupported token_type "${cleanServerText(tokenType!, 40)}" from ${endpoint}: ` +
+        "authsome can only use Bearer tokens",
+    );
+  }
   let scope: string | null = null;
   if (typeof record.scope === "string") scope = record.scope;
   else if (Array.isArray(record.scope) && record.scope.every((s) => typeof s === "string")) {
@@ -73,9 +99,7 @@ export function tokenSetFromRecord(
     refreshToken: typeof refreshToken === "string" && refreshToken.length > 0
       ? new Secret(refreshToken)
       : null,
-    tokenType: typeof record.token_type === "string" && record.token_type.length > 0
-      ? record.token_type
-      : null,
+    tokenType,
     expiresIn,
     scope,
     extra: nonSecretFields(record, KNOWN_FIELDS),

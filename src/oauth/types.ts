@@ -5,6 +5,7 @@
  * @module
  */
 import { AuthenticationError } from "../errors.ts";
+import type { TokenEndpointAuthMethod as ModelAuthMethod } from "../model/provider.ts";
 import type { Secret } from "../model/secret.ts";
 
 /** The debug log as the OAuth layer sees it (same shape as the core's LogSink). */
@@ -25,19 +26,24 @@ export interface OAuthDeps {
   signal?: AbortSignal;
 }
 
-/** Client credentials sent to the token endpoint. */
-export interface ClientCredentials {
-  clientId: string;
-  /** Null for public clients (`token_endpoint_auth_method: none`). */
-  clientSecret: Secret | null;
-}
-
 /**
  * How the client authenticates to the token endpoint (RFC 6749 §2.3.1, RFC 7591 §2):
  * `client_secret_post` (id and secret in the body), `client_secret_basic` (HTTP Basic with
  * form-encoded id and secret) or `none` (public client: client_id in the body).
  */
-export type TokenEndpointAuthMethod = "client_secret_post" | "client_secret_basic" | "none";
+export type TokenEndpointAuthMethod = ModelAuthMethod;
+
+/** Client credentials sent to the token endpoint. */
+export interface ClientCredentials {
+  clientId: string;
+  /** Null for public clients (`token_endpoint_auth_method: none`). */
+  clientSecret: Secret | null;
+  /**
+   * How to authenticate, unless the request says otherwise. Default: `client_secret_post`
+   * with a secret, `none` without.
+   */
+  authMethod?: TokenEndpointAuthMethod;
+}
 
 /** A successful token response (RFC 6749 §5.1), secrets wrapped. */
 export interface TokenSet {
@@ -56,23 +62,31 @@ export interface TokenSet {
 /**
  * The authorization server answered with an OAuth error (RFC 6749 §5.2), whether with a 4xx or,
  * like GitHub, with HTTP 200. `oauthError` is the normalised code (`bad_refresh_token` becomes
- * `invalid_grant`, `incorrect_client_credentials` becomes `invalid_client`).
+ * `invalid_grant`, `incorrect_client_credentials` becomes `invalid_client`); `providerError` is
+ * the code as the server sent it.
  */
 export class OAuthProtocolError extends AuthenticationError {
   override readonly code: string = "oauth_error";
   readonly oauthError: string;
+  readonly providerError: string;
   readonly description: string | null;
   readonly httpStatus: number;
   constructor(
     oauthError: string,
     description: string | null,
     httpStatus: number,
-    options: { hint?: string } = {},
+    options: { hint?: string; providerError?: string } = {},
   ) {
-    super(description ? `${oauthError}: ${description}` : oauthError, options);
+    const named = errorCodeText(oauthError, options.providerError ?? oauthError);
+    super(description ? `${named}: ${description}` : named, options);
     this.oauthError = oauthError;
+    this.providerError = options.providerError ?? oauthError;
     this.description = description;
     this.httpStatus = httpStatus;
+  }
+  /** The code for messages: `invalid_grant`, or `invalid_grant (bad_refresh_token)`. */
+  get codeText(): string {
+    return errorCodeText(this.oauthError, this.providerError);
   }
   override name = "OAuthProtocolError";
 }
@@ -91,6 +105,21 @@ export class EndpointUnreachableError extends AuthenticationError {
     this.reason = reason;
   }
   override name = "EndpointUnreachableError";
+}
+
+/**
+ * An OAuth error code for messages: the RFC 6749 code, followed by the provider's own code in
+ * parentheses when it was normalised (`invalid_grant (bad_refresh_token)`), so the user can look
+ * the provider's code up in its documentation.
+ */
+export function errorCodeText(oauthError: string, providerError: string): string {
+  return providerError === oauthError ? oauthError : `${oauthError} (${providerError})`;
+}
+
+/** The RFC 6749 code at the start of an {@linkcode errorCodeText} text. */
+export function errorCodeOf(text: string): string {
+  const space = text.indexOf(" (");
+  return space === -1 ? text : text.slice(0, space);
 }
 
 /** OAuth error codes that mean the grant or client is dead: the connection becomes `invalid`. */

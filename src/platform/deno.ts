@@ -34,6 +34,7 @@ export function denoPlatform(): Platform {
     randomBytes: (length) => crypto.getRandomValues(new Uint8Array(length)),
     userHome: () => Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE"),
     pid: Deno.pid,
+    userId: () => Deno.uid(),
     os: Deno.build.os,
     fetch: (input, init) => fetch(input, init),
     serve,

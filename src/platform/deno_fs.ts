@@ -4,7 +4,13 @@
  *
  * @module
  */
-import type { FileInfo, FileSystem, HeldLock, PositionalFile } from "./types.ts";
+import {
+  type FileInfo,
+  type FileSystem,
+  type HeldLock,
+  type PositionalFile,
+  SymlinkRefusedError,
+} from "./types.ts";
 
 function isNotFound(error: unknown): boolean {
   return error instanceof Deno.errors.NotFound;
@@ -39,6 +45,49 @@ async function fsyncDirectory(dir: string): Promise<void> {
     await handle.sync();
   } catch {
     // Some file systems refuse fsync on directories; the rename itself already happened.
+  }
+}
+
+/**
+ * Opens `path` without following a symbolic link at it (O_NOFOLLOW semantics, which Deno lacks):
+ * the path is lstat'ed first and refused if it is a link; a missing file is created with
+ * `createNew` (O_EXCL, which never follows a link, dangling or not); and the opened file's
+ * device and inode must match what lstat saw, so a link swapped in between is caught too.
+ * Throws `NotFound` when the file is missing and `create` is not set.
+ */
+function openNoFollow(
+  path: string,
+  options: { read?: boolean; write?: boolean; append?: boolean; create?: boolean; mode?: number },
+): Deno.FsFile {
+  const { create, ...access } = options;
+  for (let attempt = 0;; attempt++) {
+    let seen: Deno.FileInfo | null = null;
+    try {
+      seen = Deno.lstatSync(path);
+    } catch (error) {
+      if (!isNotFound(error) || !create) throw error;
+    }
+    if (seen?.isSymlink) throw new SymlinkRefusedError(path);
+    if (seen === null) {
+      try {
+        return Deno.openSync(path, { ...access, createNew: true });
+      } catch (error) {
+        // Created by someone else meanwhile: look again.
+        if (error instanceof Deno.errors.AlreadyExists && attempt < 3) continue;
+        throw error;
+      }
+    }
+    const file = Deno.openSync(path, access);
+    try {
+      const opened = file.statSync();
+      if (seen.ino !== null && (opened.ino !== seen.ino || opened.dev !== seen.dev)) {
+        throw new SymlinkRefusedError(path);
+      }
+      return file;
+    } catch (error) {
+      file.close();
+      throw error;
+    }
   }
 }
 
@@ -106,8 +155,8 @@ export const denoFileSystem: FileSystem = {
 
   async overwrite(path, data) {
     // Synchronous open and write: the bytes reach the page cache (and survive a kill -9) without
-    // waiting for a thread-pool round trip; only the fsync is asynchronous.
-    using file = Deno.openSync(path, { write: true });
+    // waiting for a thread-pool round trip; only the fsync is asynchronous. Never through a link.
+    using file = openNoFollow(path, { write: true });
     let written = 0;
     while (written < data.length) written += file.writeSync(data.subarray(written));
     await file.syncData();
@@ -115,7 +164,7 @@ export const denoFileSystem: FileSystem = {
 
   appendFile(path, data, { mode }) {
     try {
-      using file = Deno.openSync(path, { append: true, create: true, mode });
+      using file = openNoFollow(path, { append: true, create: true, mode });
       let written = 0;
       while (written < data.length) written += file.writeSync(data.subarray(written));
       return Promise.resolve();
@@ -143,12 +192,17 @@ export const denoFileSystem: FileSystem = {
         isDirectory: info.isDirectory,
         size: info.size,
         mode: info.mode === null ? null : info.mode & 0o777,
+        uid: info.uid,
       };
     });
   },
 
   async chmod(path, mode) {
-    if (Deno.build.os !== "windows") await Deno.chmod(path, mode);
+    if (Deno.build.os === "windows") return;
+    // chmod follows links, and there is no lchmod: a planted link would have us loosen or
+    // tighten a file of someone's choice.
+    if (Deno.lstatSync(path).isSymlink) throw new SymlinkRefusedError(path);
+    await Deno.chmod(path, mode);
   },
 
   async remove(path) {
@@ -175,7 +229,7 @@ export const denoFileSystem: FileSystem = {
 
   openRead(path): Promise<PositionalFile | null> {
     return readSyncOrNull(() => {
-      const file = Deno.openSync(path, { read: true });
+      const file = openNoFollow(path, { read: true });
       try {
         return positionalFile(file);
       } catch (error) {
@@ -185,8 +239,9 @@ export const denoFileSystem: FileSystem = {
     });
   },
 
-  async lock(path, timeoutMs): Promise<HeldLock | null> {
-    const file = Deno.openSync(path, { read: true, write: true, create: true, mode: 0o600 });
+  async lock(path, timeoutMs, signal): Promise<HeldLock | null> {
+    signal?.throwIfAborted();
+    const file = openNoFollow(path, { read: true, write: true, create: true, mode: 0o600 });
     const deadline = Date.now() + timeoutMs;
     let delay = 5;
     try {
@@ -198,7 +253,7 @@ export const denoFileSystem: FileSystem = {
           return null;
         }
         const jitter = Math.random() * delay;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(delay + jitter, 200)));
+        await pause(Math.min(delay + jitter, 200), signal);
         delay = Math.min(delay * 2, 100);
       }
     } catch (error) {
@@ -220,3 +275,20 @@ export const denoFileSystem: FileSystem = {
     };
   },
 };
+
+/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return new Promise((resolve) => setTimeout(resolve, ms));
+  signal.throwIfAborted();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}

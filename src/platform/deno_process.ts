@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { createBrowserOpener } from "./browser.ts";
 
 /** The command line that starts this program again (used to launch the daemon). */
 export function selfCommand(): string[] {
@@ -13,32 +14,61 @@ export function selfCommand(): string[] {
   return [Deno.execPath(), "run", "-A", "--no-config", "--no-lock", Deno.mainModule];
 }
 
-function systemOpener(os: string): string[] | null {
-  if (os === "darwin") return ["open"];
-  if (os === "windows") return ["cmd", "/c", "start", ""];
-  return ["xdg-open"];
+/** How long the private redirect page outlives the opener's start (the browser reads it first). */
+const PAGE_LIFETIME_MS = 60_000;
+/** Pages still on disk, with their deletion timers. */
+const pages = new Map<string, ReturnType<typeof setTimeout>>();
+
+function removePage(path: string): void {
+  const timer = pages.get(path);
+  if (timer === undefined) return;
+  clearTimeout(timer);
+  pages.delete(path);
+  try {
+    // The page sits alone in its own temp directory.
+    Deno.removeSync(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Deletes every redirect page still on disk now (at exit; tests). */
+export function removeOpenedPages(): void {
+  for (const path of [...pages.keys()]) removePage(path);
 }
 
 /** Opens `url` in the user's browser (or `AUTHSOME_BROWSER`); false if it could not start. */
-export function openBrowser(url: string): Promise<boolean> {
-  const configured = Deno.env.get("AUTHSOME_BROWSER");
-  if (configured === "none") return Promise.resolve(false);
-  const command = configured ? configured.split(" ").filter(Boolean) : systemOpener(Deno.build.os);
-  if (!command || command.length === 0) return Promise.resolve(false);
-  try {
-    const child = new Deno.Command(command[0], {
-      args: [...command.slice(1), url],
-      stdin: "null",
+export const openBrowser: (url: string) => Promise<boolean> = createBrowserOpener({
+  env: (name) => Deno.env.get(name),
+  os: Deno.build.os,
+  async writePrivatePage(html) {
+    const dir = await Deno.makeTempDir({ prefix: "authsome-open-" });
+    if (Deno.build.os !== "windows") await Deno.chmod(dir, 0o700);
+    const path = `${dir}/open.html`;
+    await Deno.writeTextFile(path, html, { createNew: true, mode: 0o600 });
+    return path;
+  },
+  forgetPage(path) {
+    if (pages.size === 0) globalThis.addEventListener("unload", removeOpenedPages);
+    const timer = setTimeout(() => removePage(path), PAGE_LIFETIME_MS);
+    Deno.unrefTimer(timer);
+    pages.set(path, timer);
+  },
+  spawn(argv, stdin) {
+    const child = new Deno.Command(argv[0], {
+      args: argv.slice(1),
+      stdin: "piped",
       stdout: "null",
       stderr: "null",
     }).spawn();
     // A browser launcher may keep running; only a quick failure to start counts.
     child.unref();
-    return Promise.resolve(true);
-  } catch {
-    return Promise.resolve(false);
-  }
-}
+    const writer = child.stdin.getWriter();
+    // A launcher that does not read its input (xdg-open) may exit first: that is fine.
+    writer.write(new TextEncoder().encode(stdin)).then(() => writer.close()).catch(() => {});
+    return true;
+  },
+});
 
 /** Calls `listener` on Ctrl-C; returns a function that removes it. */
 export function onInterrupt(listener: () => void): () => void {
@@ -100,7 +130,10 @@ export async function runChild(
 }
 
 /** Starts `command` in its own session, detached, with its output appended to `logPath`. */
-export function spawnDetached(command: string[], options: { logPath: string }) {
+export function spawnDetached(
+  command: string[],
+  options: { logPath: string; stdin?: string; env?: Record<string, string> },
+) {
   const unix = Deno.build.os !== "windows";
   // Deno cannot point a child's stdio at a file, so on Unix a shell appends stdout and stderr
   // to the log and then execs the program (keeping the pid). Windows gets no log file.
@@ -109,13 +142,20 @@ export function spawnDetached(command: string[], options: { logPath: string }) {
     : command;
   const child = new Deno.Command(argv[0], {
     args: argv.slice(1),
-    stdin: "null",
+    stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "null",
     stderr: "null",
     // A new session: no controlling terminal, so closing it (SIGHUP) or Ctrl-C there does not
     // reach the daemon.
     detached: true,
+    ...(options.env ? { env: options.env, clearEnv: true } : {}),
   }).spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    writer.write(new TextEncoder().encode(options.stdin)).then(() => writer.close()).catch(
+      () => {/* the child went away before reading; its exit code tells the story */},
+    );
+  }
   child.unref();
   return { pid: child.pid, exited: child.status.then((status) => status.code) };
 }

@@ -6,6 +6,8 @@
  *
  * @module
  */
+import { HomeUnavailableError } from "../errors.ts";
+import type { GateLimits } from "./connection_gate.ts";
 
 /** File metadata the core cares about. */
 export interface FileInfo {
@@ -14,6 +16,8 @@ export interface FileInfo {
   size: number;
   /** Permission bits (`mode & 0o777`), or null where the OS has none (Windows). */
   mode: number | null;
+  /** The owner's user id; null or absent where the OS has none (Windows) or it is unknown. */
+  uid?: number | null;
 }
 
 /** A held advisory lock. */
@@ -38,13 +42,20 @@ export interface FileSystem {
   /**
    * Overwrites the start of an existing file in place (no truncation) and fsyncs it. Writing
    * over bytes the file already holds needs no new disk blocks, so it works on a full disk.
+   * Refuses a symbolic link at `path`, like `appendFile`.
    */
   overwrite(path: string, data: Uint8Array): Promise<void>;
-  /** Appends in one write with O_APPEND; creates the file with `mode` if missing. */
+  /**
+   * Appends in one write with O_APPEND; creates the file with `mode` if missing. Like
+   * {@linkcode FileSystem.lock} and {@linkcode FileSystem.openRead}, it refuses (rejects with
+   * {@linkcode SymlinkRefusedError}) when `path` is a symbolic link: another local user who can
+   * plant one must not make us write to, or read, a file of their choice.
+   */
   appendFile(path: string, data: Uint8Array, options: { mode: number }): Promise<void>;
   /** Creates the directory (and parents) with `mode` if missing. */
   ensureDir(path: string, mode: number): Promise<void>;
   stat(path: string): Promise<FileInfo | null>;
+  /** Sets the mode; refuses (like `appendFile`) a symbolic link at `path`. */
   chmod(path: string, mode: number): Promise<void>;
   /** Removes a file; no error if it is already gone. */
   remove(path: string): Promise<void>;
@@ -54,13 +65,31 @@ export interface FileSystem {
   /**
    * Takes an exclusive advisory lock on `path` (created 0600 if missing), polling until
    * `timeoutMs` passes. Resolves `null` on timeout. The kernel drops it if the process dies.
+   * When `signal` aborts, stops waiting and rejects with the signal's reason.
    */
-  lock(path: string, timeoutMs: number): Promise<HeldLock | null>;
+  lock(path: string, timeoutMs: number, signal?: AbortSignal): Promise<HeldLock | null>;
   /**
    * Opens a file for reads at any offset, or resolves null if it does not exist. Reads go
    * through the one open file, so they see the same file even if the path is renamed meanwhile.
    */
   openRead(path: string): Promise<PositionalFile | null>;
+}
+
+/**
+ * Raised instead of following a symbolic link at a path we append to, lock or read logs from.
+ * Nothing authsome writes is a link, so one there was planted: exit 7, and the fix removes it.
+ */
+export class SymlinkRefusedError extends HomeUnavailableError {
+  override name = "SymlinkRefusedError";
+  /** The link. */
+  readonly path: string;
+  /** Creates the error for the link at `path`. */
+  constructor(path: string) {
+    super(`${path} is a symbolic link, which authsome never creates; refusing to follow it`, {
+      hint: `ls -l ${path}   # see where it points, then remove it: rm ${path}`,
+    });
+    this.path = path;
+  }
 }
 
 /** A file opened by {@linkcode FileSystem.openRead}. Close it when done. */
@@ -129,6 +158,17 @@ export interface ServeOptions {
   /** 0 picks a free port. */
   port: number;
   signal?: AbortSignal;
+  /**
+   * Caps on connections (count, idle time, lifetime) for a long-lived server: connections then
+   * go through a gate in front of the HTTP server, and accept errors (EMFILE) never stop it.
+   */
+  limits?: GateLimits;
+  /**
+   * With `limits`: the Unix socket between the gate and the HTTP server, in a private
+   * directory that lives as long as the server (a temp directory may be cleaned under a
+   * long-lived daemon). A leftover socket there is replaced. Default: a new temp directory.
+   */
+  relaySocket?: string;
 }
 
 /** Everything the core needs from the outside. */
@@ -144,6 +184,11 @@ export interface Platform {
   userHome(): string | undefined;
   /** Current process id (for audit entries). */
   pid: number;
+  /**
+   * The user id this process runs as; null (or absent, in older fakes) where the OS has none
+   * (Windows), which skips the ownership checks of the home and of provider files.
+   */
+  userId?(): number | null;
   /** `linux`, `darwin` or `windows`. */
   os: string;
   /** HTTP client for authorization servers (honours HTTP(S)_PROXY like Deno's fetch). */
@@ -177,10 +222,14 @@ export interface Platform {
   loopbackRequest(port: number, request: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
   /**
    * Starts `command` in a new session (it survives this process and its terminal) with stdin
-   * closed and stdout/stderr appended to `logPath`. `exited` resolves its exit code, if it
-   * ends while this process still runs.
+   * closed (or fed `stdin`, then closed) and stdout/stderr appended to `logPath`. With `env`,
+   * that is its whole environment. `exited` resolves its exit code, if it ends while this
+   * process still runs.
    */
-  spawnDetached(command: string[], options: { logPath: string }): DetachedProcess;
+  spawnDetached(
+    command: string[],
+    options: { logPath: string; stdin?: string; env?: Record<string, string> },
+  ): DetachedProcess;
   /** Sends a signal; false when no such process exists. */
   signalProcess(pid: number, signal: "SIGTERM" | "SIGKILL"): boolean;
   /** Calls `listener` on SIGINT, SIGTERM or SIGHUP; returns a function that removes it. */

@@ -43,9 +43,23 @@ export function regexError(pattern: string): string | null {
   }
 }
 
+/** The keys the validator looked at, per JSON object: what `unknown_fields.ts` counts as known. */
+const READ_KEYS = new WeakMap<Json, Set<string>>();
+
+/** The keys of `obj` that a {@linkcode Fields} accessor read (empty when none did). */
+export function readKeys(obj: Json): ReadonlySet<string> {
+  return READ_KEYS.get(obj) ?? new Set();
+}
+
 /** Reads the fields of one JSON object, failing with `<origin>: <path>: <problem>`. */
 export class Fields {
   constructor(readonly origin: string, readonly obj: Json, readonly prefix = "") {}
+
+  #read(key: string): void {
+    let keys = READ_KEYS.get(this.obj);
+    if (!keys) READ_KEYS.set(this.obj, keys = new Set());
+    keys.add(key);
+  }
 
   path(key: string): string {
     return this.prefix ? `${this.prefix}.${key}` : key;
@@ -57,12 +71,14 @@ export class Fields {
 
   /** Absent and null both mean "not given". */
   present(key: string): boolean {
+    this.#read(key);
     return this.obj[key] !== undefined && this.obj[key] !== null;
   }
 
   string(key: string, required: true): string;
   string(key: string, required?: boolean): string | null;
   string(key: string, required = false): string | null {
+    this.#read(key);
     const value = this.obj[key];
     if (value === undefined || value === null) {
       if (required) this.fail(key, "is required");
@@ -74,6 +90,7 @@ export class Fields {
   }
 
   boolean(key: string, fallback: boolean): boolean {
+    this.#read(key);
     const value = this.obj[key];
     if (value === undefined || value === null) return fallback;
     if (typeof value !== "boolean") this.fail(key, `must be true or false, got ${typeName(value)}`);
@@ -90,6 +107,7 @@ export class Fields {
   }
 
   object(key: string): Fields | null {
+    this.#read(key);
     const value = this.obj[key];
     if (value === undefined || value === null) return null;
     if (!isObject(value)) this.fail(key, `must be an object, got ${typeName(value)}`);

@@ -106,6 +106,18 @@ export class ProviderRegistry {
       const path = `${dir}/${file}`;
       const origin = `providers/${file}`;
       try {
+        // Another user's file here (a shared or loosely set-up home) could redirect tokens to
+        // their server; it is skipped, not trusted.
+        const owner = (await platform.fs.stat(path))?.uid;
+        const uid = platform.userId?.() ?? null;
+        if (uid !== null && owner !== undefined && owner !== null && owner !== uid) {
+          warnings.push({
+            file: path,
+            message: `owned by another user (uid ${owner}, you are uid ${uid}); ` +
+              `if you trust it: sudo chown ${uid} ${path}`,
+          });
+          continue;
+        }
         const text = await platform.fs.readTextFile(path);
         if (text === null) continue;
         let raw: unknown;

@@ -22,6 +22,8 @@ import {
   type OAuthFlow,
   type ProviderBase,
   type ProviderDefinition,
+  REDIRECT_HOSTS,
+  TOKEN_ENDPOINT_AUTH_METHODS,
 } from "../model/provider.ts";
 import { Fields, hasControlChars, isObject, regexError, typeName } from "./fields.ts";
 
@@ -47,9 +49,18 @@ function checkName(fields: Fields): string {
   return name;
 }
 
+/**
+ * `host_url` may use `{base_url}` (the predecessor's multi-tenant definitions do): it is checked
+ * with the `oauth.base_url` in place (or a placeholder host) and resolved at login.
+ */
 function checkHostUrl(fields: Fields): string | null {
   const value = fields.string("host_url");
   if (value === null) return null;
+  if (value.includes("{base_url}") && !value.startsWith("regex:")) {
+    const oauth = fields.obj.oauth;
+    const baseUrl = isObject(oauth) && typeof oauth.base_url === "string" ? oauth.base_url : null;
+    return fields.url("host_url", true, baseUrl);
+  }
   if (value.startsWith("regex:")) {
     const pattern = value.slice("regex:".length);
     if (pattern === "") fields.fail("host_url", "regex: needs a pattern after the colon");
@@ -119,6 +130,14 @@ function checkOAuth(top: Fields, flow: OAuthFlow): OAuthBlock {
       "oauth2_form",
     ),
     header_prefix: checkHeaderPrefix(block, block.string("header_prefix")),
+    issuer: block.url("issuer", false, base_url),
+    token_endpoint_auth_method: block.present("token_endpoint_auth_method")
+      ? block.oneOf("token_endpoint_auth_method", TOKEN_ENDPOINT_AUTH_METHODS)
+      : null,
+    registration_token_env: block.envVar("registration_token_env"),
+    redirect_host: block.present("redirect_host")
+      ? block.oneOf("redirect_host", REDIRECT_HOSTS)
+      : null,
   };
 }
 
@@ -178,9 +197,14 @@ function checkExport(top: Fields): Partial<Record<ExportField, string>> {
 
 function checkClient(top: Fields): ClientEnv {
   const client = top.object("client");
+  const publicId = client?.string("client_id") ?? null;
+  if (publicId !== null && (publicId.trim() === "" || hasControlChars(publicId))) {
+    client!.fail("client_id", "must be a non-empty public client id");
+  }
   return {
     client_id_env: client?.envVar("client_id_env") ?? null,
     client_secret_env: client?.envVar("client_secret_env") ?? null,
+    ...(publicId === null ? {} : { client_id: publicId }),
   };
 }
 
@@ -194,8 +218,8 @@ export function validateProvider(raw: unknown, origin: string): ProviderDefiniti
     throw new ProviderDefinitionError(`${origin}: must be a JSON object, got ${typeName(raw)}`);
   }
   const top = new Fields(origin, raw);
-  if (raw.schema_version === undefined) top.fail("schema_version", "is required (use 1)");
-  if (raw.schema_version !== 1) {
+  // Optional: the Python predecessor's definitions often leave it out; absent means 1.
+  if (raw.schema_version !== undefined && raw.schema_version !== 1) {
     top.fail(
       "schema_version",
       `unsupported value ${JSON.stringify(raw.schema_version)}; this authsome reads version 1`,

@@ -1,14 +1,14 @@
 /**
  * Auth headers for the proxy, cached in memory until the credential enters its refresh
- * window, then fetched again through `accessConnection` (which refreshes, with the same
+ * window, then fetched again through `handOutCredential` (which refreshes, with the same
  * single-refresh guarantee as every other caller). A long-running child keeps working across
  * token expiries.
  *
  * @module
  */
-import { accessConnection } from "../auth/access.ts";
 import type { AuthsomeContext } from "../auth/context.ts";
-import { type AuthHeader, authHeader } from "../auth/headers.ts";
+import { handOutCredential } from "../auth/hand_out.ts";
+import type { AuthHeader } from "../auth/headers.ts";
 import { needsRefresh } from "../auth/refresh_rule.ts";
 import type { Connection } from "../model/connection.ts";
 
@@ -43,11 +43,11 @@ export class CredentialHeaders {
   }
 
   async #load(provider: string, name: string): Promise<Cached> {
-    const definition = (await this.#ctx.providers()).get(provider);
-    const { connection, warning } = await accessConnection(this.#ctx, provider, {
+    const { connection, header, warning } = await handOutCredential(this.#ctx, provider, {
       connection: name,
+      header: true,
     });
     if (warning) this.#ctx.log.warn(warning);
-    return { header: authHeader(definition, connection), connection };
+    return { header: header!, connection };
   }
 }

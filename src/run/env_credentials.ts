@@ -4,10 +4,8 @@
  *
  * @module
  */
-import { loginCommand, loginFlagsFor } from "../auth/connections.ts";
-import { accessConnection } from "../auth/access.ts";
 import type { AuthsomeContext } from "../auth/context.ts";
-import { CredentialMissingError } from "../errors.ts";
+import { handOutCredential } from "../auth/hand_out.ts";
 import type { Secret } from "../model/secret.ts";
 import { envVarNames } from "../providers/registry.ts";
 import { selectConnections } from "./selection.ts";
@@ -32,19 +30,12 @@ export async function collectEnvCredentials(
   const result: EnvCredentials = { variables: new Map(), sources: [], warnings: [] };
   for (const { definition, connection: name } of await selectConnections(ctx, options)) {
     const provider = definition.name;
-    const { connection, warning } = await accessConnection(ctx, provider, { connection: name });
+    const { secretField, secret, warning } = await handOutCredential(ctx, provider, {
+      connection: name,
+      requireSecret: true,
+    });
     if (warning) result.warnings.push(warning);
-    const names = envVarNames(definition);
-    const value = connection.authType === "api_key" ? connection.apiKey : connection.accessToken;
-    if (!value) {
-      throw new CredentialMissingError(`connection "${name}" of ${provider} holds no credential`, {
-        hint: loginCommand(provider, { ...loginFlagsFor(connection), force: true }),
-      });
-    }
-    result.variables.set(
-      connection.authType === "api_key" ? names.api_key : names.access_token,
-      value,
-    );
+    result.variables.set(envVarNames(definition)[secretField], secret!);
     result.sources.push(`${provider}/${name}`);
   }
   return result;

@@ -8,7 +8,7 @@
  */
 import type { LogSink } from "../auth/context.ts";
 import type { LocalServer, Platform } from "../platform/types.ts";
-import type { CredentialHeaders } from "./credential_headers.ts";
+import type { AuthHeader } from "../auth/headers.ts";
 import { route, type RouteTable } from "./routing.ts";
 import type { LeafCache } from "./x509.ts";
 
@@ -25,12 +25,29 @@ const HOP_BY_HOP = [
   "upgrade",
 ];
 
+/** The request a credential is looked up for (lets a lookup enforce limits per request). */
+export interface CredentialRequest {
+  method: string;
+  host: string;
+  port: number;
+  path: string;
+}
+
+/**
+ * Where the interceptor gets auth headers (`CredentialHeaders`, or a grant's checked lookup).
+ * An error carrying a numeric `refusalStatus` (a refusal, such as a grant's limits) is answered
+ * with that status and its message instead of forwarding the request.
+ */
+export interface CredentialLookup {
+  header(provider: string, connection: string, request?: CredentialRequest): Promise<AuthHeader>;
+}
+
 /** Where the child's tunnel for host:port should be piped. */
 export class Interceptor {
   readonly #platform: Platform;
   readonly #leaves: LeafCache;
   readonly #table: RouteTable;
-  readonly #credentials: CredentialHeaders;
+  readonly #credentials: CredentialLookup;
   readonly #log: LogSink;
   readonly #servers = new Map<string, Promise<LocalServer>>();
   /** Local ports of the proxy's own connections to the TLS servers: the only clients served. */
@@ -39,7 +56,7 @@ export class Interceptor {
 
   constructor(
     platform: Platform,
-    parts: { leaves: LeafCache; table: RouteTable; credentials: CredentialHeaders; log: LogSink },
+    parts: { leaves: LeafCache; table: RouteTable; credentials: CredentialLookup; log: LogSink },
   ) {
     this.#platform = platform;
     this.#leaves = parts.leaves;
@@ -80,9 +97,18 @@ export class Interceptor {
     headers.delete("host");
     if (decision.kind === "inject") {
       try {
-        const header = await this.#credentials.header(decision.provider, decision.connection);
+        const header = await this.#credentials.header(decision.provider, decision.connection, {
+          method: request.method,
+          host,
+          port,
+          path: url.pathname,
+        });
         headers.set(header.name, header.value.reveal());
       } catch (error) {
+        const status = (error as { refusalStatus?: unknown }).refusalStatus;
+        if (typeof status === "number") {
+          return new Response(`authsome proxy: ${(error as Error).message}\n`, { status });
+        }
         this.#warnOnce(
           `cred:${decision.provider}`,
           `no credential for ${decision.provider}: ${

@@ -16,6 +16,7 @@ import { CredentialHeaders } from "./credential_headers.ts";
 import { Interceptor } from "./interceptor.ts";
 import { startProxy } from "./proxy.ts";
 import { buildRoutes, type RouteEntry } from "./routing.ts";
+import { PROXY_MODE_ON, PROXY_MODE_VARIABLE } from "./proxy_mode.ts";
 import { selectConnections } from "./selection.ts";
 import { LeafCache } from "./x509.ts";
 
@@ -23,7 +24,7 @@ import { LeafCache } from "./x509.ts";
 export const PROXY_PLACEHOLDER = "authsome-proxy-managed";
 
 /** Where system CA certificates usually are; the first that exists is used. */
-const SYSTEM_CA_FILES = [
+export const SYSTEM_CA_FILES = [
   "/etc/ssl/certs/ca-certificates.crt",
   "/etc/pki/tls/certs/ca-bundle.crt",
   "/etc/ssl/cert.pem",
@@ -40,7 +41,8 @@ export interface ProxySession {
   close(): Promise<void>;
 }
 
-function oauthUrls(definition: ProviderDefinition, baseUrl: string | null) {
+/** The provider's OAuth endpoint URLs, which the proxy never injects. */
+export function oauthUrls(definition: ProviderDefinition, baseUrl: string | null): string[] {
   const oauth: Record<string, unknown> = { ...definition.oauth };
   const urls: string[] = [];
   for (
@@ -76,12 +78,15 @@ export async function startProxySession(
   for (const { definition, connection: name } of await selectConnections(ctx, options)) {
     const provider = definition.name;
     const stored = await findConnection(snapshot, ctx.profile, provider, name);
-    const hostUrl = stored?.hostUrl ?? definition.host_url;
+    const baseUrl = stored?.baseUrl ?? definition.oauth?.base_url ?? null;
+    const declared = definition.host_url?.includes("{base_url}") && baseUrl
+      ? resolveTemplate(definition.host_url, baseUrl)
+      : definition.host_url;
+    const hostUrl = stored?.hostUrl ?? declared;
     if (!hostUrl) {
       warnings.push(`${provider} has no host_url; its requests cannot be given credentials`);
       continue;
     }
-    const baseUrl = stored?.baseUrl ?? definition.oauth?.base_url ?? null;
     entries.push({
       provider,
       connection: name,
@@ -139,7 +144,7 @@ export async function startProxySession(
     https_proxy: proxyUrl,
     NO_PROXY: noProxy,
     no_proxy: noProxy,
-    AUTHSOME_PROXY_MODE: "1",
+    [PROXY_MODE_VARIABLE]: PROXY_MODE_ON,
     SSL_CERT_FILE: bundlePath,
     REQUESTS_CA_BUNDLE: bundlePath,
     CURL_CA_BUNDLE: bundlePath,

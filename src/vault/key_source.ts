@@ -6,15 +6,28 @@
  * A vault records which source sealed it; opening it with another source fails with a message
  * naming the source it needs instead of a bare "wrong key".
  *
+ * Key mode `daemon` (`config.json` says `"key_mode": "daemon"`): the vault is sealed with a
+ * passphrase that is never stored; only an unlocked daemon holds the derived key in memory. A
+ * process without `AUTHSOME_PASSPHRASE` then fails with exit 9 and the hint
+ * `authsome daemon unlock`, and never creates `master.key`. The daemon proves nothing to
+ * clients, but clients that mint grants prove they know the passphrase with
+ * {@linkcode unlockProof} (an HMAC under the passphrase-derived key, never written anywhere).
+ *
  * @module
  */
 import { writeFailure } from "./write_failure.ts";
-import { KeySourceError, UnsafePermissionsError, WrongKeyError } from "../errors.ts";
+import {
+  DaemonUnavailableError,
+  KeySourceError,
+  UnsafePermissionsError,
+  WrongKeyError,
+} from "../errors.ts";
 import { registerSecretValue } from "../model/secret.ts";
 import type { HomePaths } from "../model/home.ts";
 import type { Platform } from "../platform/types.ts";
-import { passphraseKey } from "./crypto.ts";
+import { constantTimeEqual, deriveVaultKeys, passphraseKey } from "./crypto.ts";
 import {
+  decodeHeader,
   Kdf,
   KDF_SALT_LENGTH,
   KeySource,
@@ -22,6 +35,7 @@ import {
   MIN_PBKDF2_ITERATIONS,
   type VaultHeader,
 } from "./format.ts";
+import { parsePredecessorKeyFile } from "./predecessor.ts";
 
 /** A resolved key and the header parameters it implies. */
 export interface ResolvedKey {
@@ -85,7 +99,9 @@ async function readKeyFile(platform: Platform, paths: HomePaths): Promise<Uint8A
     platform.fs.readTextFile(paths.masterKey),
   ]);
   if (text === null) return null;
-  const key = decodeKey(text);
+  // The Python predecessor's JSON key file holds a key of the same kind: reusing it keeps its
+  // store readable by `authsome import` and leaves the file as the predecessor wrote it.
+  const key = decodeKey(text) ?? parsePredecessorKeyFile(text);
   if (!key) {
     throw new KeySourceError(`the key file ${paths.masterKey} does not hold a base64 32-byte key`, {
       hint: `Restore ${paths.masterKey} from your backup`,
@@ -153,6 +169,12 @@ export async function resolveKey(
     const rawKey = await passphraseKey(passphrase, salt, iterations);
     return { rawKey, source: KeySource.passphrase, kdf: Kdf.pbkdf2Sha256, iterations, salt };
   }
+  if (
+    (header?.keySource === KeySource.passphrase || !header) &&
+    await isDaemonKeyMode(platform, paths)
+  ) {
+    throw keyHeldByDaemon(paths);
+  }
   if (header && header.keySource !== KeySource.keyFile) {
     throw mismatch(header.keySource, KeySource.keyFile);
   }
@@ -197,4 +219,77 @@ export function wrongKey(header: VaultHeader, used: KeySourceId, paths: HomePath
     `wrong key: ${what[used]} not the key this vault was sealed with${sealedWith}`,
     { hint },
   );
+}
+
+/** Whether `config.json` puts the home in key mode `daemon` (read only off the fast path). */
+export async function isDaemonKeyMode(platform: Platform, paths: HomePaths): Promise<boolean> {
+  const text = await platform.fs.readTextFile(paths.config).catch(() => null);
+  if (!text) return false;
+  try {
+    return (JSON.parse(text) as { key_mode?: unknown }).key_mode === "daemon";
+  } catch {
+    return false;
+  }
+}
+
+/** The error of a process that needs the vault key of a home in key mode `daemon`. */
+export function keyHeldByDaemon(paths: HomePaths): DaemonUnavailableError {
+  return new DaemonUnavailableError(
+    `the vault key of ${paths.home} is not on disk (key mode daemon): only an unlocked ` +
+      "daemon holds it, for `run --grant` and `grant`; other commands need the passphrase " +
+      "in AUTHSOME_PASSPHRASE",
+    { hint: "authsome daemon unlock" },
+  );
+}
+
+const PROOF_LABEL = new TextEncoder().encode("authsome daemon unlock proof v1");
+
+/**
+ * What a client sends to show it knows the vault key: HMAC-SHA256 under the raw key of a fixed
+ * label. Unlike the key id it appears in no file, so reading the home does not yield it.
+ */
+export async function unlockProof(rawKey: Uint8Array): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    rawKey as Uint8Array<ArrayBuffer>,
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  return new Uint8Array(await crypto.subtle.sign("HMAC", key, PROOF_LABEL));
+}
+
+/**
+ * The raw key a passphrase yields for the existing passphrase-sealed vault of `paths`, checked
+ * against the vault's key id (a wrong passphrase fails here, with exit 7).
+ */
+export async function keyFromPassphrase(
+  platform: Platform,
+  paths: HomePaths,
+  passphrase: string,
+): Promise<Uint8Array> {
+  registerSecretValue(passphrase);
+  const bytes = await platform.fs.readFile(paths.vault);
+  if (!bytes) {
+    throw new KeySourceError(`there is no vault in ${paths.home} yet`, {
+      hint: "authsome daemon unlock",
+    });
+  }
+  const header = decodeHeader(bytes);
+  if (header.kdf !== Kdf.pbkdf2Sha256) {
+    throw new KeySourceError(
+      `this vault was sealed with the ${KEY_SOURCE_NAMES[header.keySource]}, not a passphrase`,
+      {
+        hint:
+          `Daemon key mode needs a home created by it: AUTHSOME_HOME=<new dir> authsome daemon unlock`,
+      },
+    );
+  }
+  const rawKey = await passphraseKey(passphrase, header.salt, header.iterations);
+  if (!constantTimeEqual((await deriveVaultKeys(rawKey)).keyId, header.keyId)) {
+    throw new WrongKeyError("wrong passphrase: it is not the one this vault was sealed with", {
+      hint: "Retry with the passphrase this vault was created with (at authsome daemon unlock)",
+    });
+  }
+  return rawKey;
 }

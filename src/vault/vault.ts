@@ -19,7 +19,7 @@ import {
   VaultCorruptError,
   VaultLockedError,
 } from "../errors.ts";
-import type { HomePaths } from "../model/home.ts";
+import { assertSafeHome, type HomePaths } from "../model/home.ts";
 import type { Platform } from "../platform/types.ts";
 import {
   constantTimeEqual,
@@ -53,6 +53,7 @@ import {
 } from "./journal.ts";
 import { assertPrivate, resolveKey, wrongKey } from "./key_source.ts";
 import { findVaultLeftovers } from "./leftovers.ts";
+import { detectPredecessorHome, predecessorHomeError } from "./predecessor.ts";
 import { writeFailure } from "./write_failure.ts";
 
 /** A record's JSON content. Unknown fields are kept as they are. */
@@ -204,11 +205,20 @@ export class Vault {
   readonly #paths: HomePaths;
   readonly #lockTimeoutMs: number;
   #keyCache: { salt: string; iterations: number; keys: VaultKeys } | null = null;
+  #predecessorAccepted = false;
 
   constructor(platform: Platform, paths: HomePaths, options: VaultOptions = {}) {
     this.#platform = platform;
     this.#paths = paths;
     this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  }
+
+  /**
+   * Lets this vault be created in a home that holds the Python predecessor's files (for
+   * `authsome import`); otherwise reading a missing vault there fails with the import hint.
+   */
+  acceptPredecessorHome(): void {
+    this.#predecessorAccepted = true;
   }
 
   /** Path of the vault file. */
@@ -254,26 +264,37 @@ export class Vault {
     return `No backup exists. To start over with an empty vault: mv ${vault} ${vault}.damaged`;
   }
 
+  /** Without a vault of ours, a predecessor's credentials must not silently read as none. */
+  async #refusePredecessorHome(): Promise<void> {
+    const found = await detectPredecessorHome(this.#platform, this.#paths);
+    if (found) throw predecessorHomeError(this.#paths, found);
+  }
+
   async #read(): Promise<VaultSnapshot> {
-    const [, bytes] = await Promise.all([
+    const [, , bytes] = await Promise.all([
+      assertSafeHome(this.#platform, this.#paths.home),
       assertPrivate(this.#platform, this.#paths.vault, "the vault"),
       this.#platform.fs.readFile(this.#paths.vault),
     ]);
-    if (bytes === null) return new VaultSnapshot(null, null);
+    if (bytes === null) {
+      if (!this.#predecessorAccepted) await this.#refusePredecessorHome();
+      return new VaultSnapshot(null, null);
+    }
     return await this.#open(bytes);
   }
 
   /**
    * Runs `change` under `vault.lock` against a fresh read and writes the result atomically
-   * (keeping the previous file as `vault.enc.bak`) if it changed anything.
+   * (keeping the previous file as `vault.enc.bak`) if it changed anything. `signal` ends the
+   * wait for the lock with `InterruptedError`.
    */
   async update<T>(
     change: (tx: VaultTransaction) => Promise<T> | T,
-    options: { lockTimeoutMs?: number } = {},
+    options: { lockTimeoutMs?: number; signal?: AbortSignal } = {},
   ): Promise<T> {
     await this.ensureHome();
     const timeout = options.lockTimeoutMs ?? this.#lockTimeoutMs;
-    const lock = await this.#lock(timeout);
+    const lock = await this.#lock(timeout, options.signal);
     if (!lock) {
       throw new VaultLockedError(
         `the vault is locked by another authsome process (waited ${timeout / 1000} s)`,
@@ -312,9 +333,9 @@ export class Vault {
     }
   }
 
-  async #lock(timeoutMs: number) {
+  async #lock(timeoutMs: number, signal?: AbortSignal) {
     try {
-      return await this.#platform.fs.lock(this.#paths.vaultLock, timeoutMs);
+      return await this.#platform.fs.lock(this.#paths.vaultLock, timeoutMs, signal);
     } catch (error) {
       throw writeFailure("the lock file", this.#paths.vaultLock, this.#paths.home, error);
     }
@@ -413,6 +434,7 @@ export class Vault {
     } catch (error) {
       throw writeFailure("the authsome home", this.#paths.home, this.#paths.home, error);
     }
+    await assertSafeHome(this.#platform, this.#paths.home);
   }
 
   /** Creates the key and an empty vault if they do not exist yet. */

@@ -10,11 +10,13 @@
  *   `refresh_token` (rotates on every refresh; replaying a superseded refresh token revokes the
  *   whole grant, RFC 9700 §4.14.2), `urn:ietf:params:oauth:grant-type:device_code` (scripted
  *   poll answers). Form or JSON bodies; client auth `none`, `client_secret_post` or
- *   `client_secret_basic` (form-decoded id and secret, RFC 6749 §2.3.1).
+ *   `client_secret_basic` (form-decoded id and secret, RFC 6749 §2.3.1); a client with
+ *   `authMethod` (or a DCR client under `enforceAuthMethod`) must use exactly that method.
  * - `POST /device/code`: RFC 8628 device authorization. `GET /device` shows a confirmation page
  *   that `confirmDeviceCode()` (user_agent.ts) can submit; `POST /device` approves.
  * - `POST /register`: RFC 7591 (JSON), 201 with `client_id` (+ `client_secret` unless
- *   `token_endpoint_auth_method` is `none`).
+ *   `token_endpoint_auth_method` is `none`). With `initialAccessToken` set, it requires
+ *   `Authorization: Bearer <it>` (RFC 7591 §3).
  * - `POST /revoke`: RFC 7009; always 200; revoking a refresh token revokes its grant.
  * - `GET /.well-known/oauth-authorization-server` (RFC 8414) and
  *   `GET /.well-known/openid-configuration`: metadata (optionally with a wrong `issuer`).
@@ -168,6 +170,12 @@ export interface FakeClient {
   redirectUris?: string[];
   /** The metadata it registered with (DCR). */
   metadata?: Record<string, unknown>;
+  /**
+   * When set, the client must authenticate exactly this way at `/token`, `/device/code` and
+   * `/revoke` (any other way: `invalid_client`), as a real server holds a client to its
+   * registered `token_endpoint_auth_method`. Unset: any way is accepted.
+   */
+  authMethod?: "client_secret_basic" | "client_secret_post" | "none";
 }
 
 /** Settings, all changeable after start through `server.config`. */
@@ -182,6 +190,8 @@ export interface FakeAuthServerConfig {
   requireKnownClient: boolean;
   /** `/authorize` requires `code_challenge` with S256 (default true). */
   requirePkce: boolean;
+  /** Requests without any client id are accepted as the public client `anonymous` (default false). */
+  allowAnonymousClients: boolean;
   /** `/authorize` redirects with `error=access_denied` (default false). */
   denyAuthorization: boolean;
   /**
@@ -204,6 +214,16 @@ export interface FakeAuthServerConfig {
   metadataIssuer?: string;
   /** Extra metadata fields; `null` removes a field (e.g. `{registration_endpoint: null}`). */
   metadata: Record<string, unknown>;
+  /**
+   * Dynamically registered clients are held to the method they registered with (default
+   * false: any method is accepted). See {@link FakeClient.authMethod}.
+   */
+  enforceAuthMethod: boolean;
+  /**
+   * RFC 7591 §3: `/register` requires `Authorization: Bearer <this>` (else 401
+   * `invalid_token`). Default: open registration.
+   */
+  initialAccessToken?: string;
 }
 
 /** Options of {@link startFakeAuthServer}. */
@@ -395,6 +415,7 @@ export function startFakeAuthServer(
     rotateRefreshTokens: options.rotateRefreshTokens ?? true,
     revokeGrantOnReuse: options.revokeGrantOnReuse ?? true,
     requireKnownClient: options.requireKnownClient ?? false,
+    allowAnonymousClients: options.allowAnonymousClients ?? false,
     requirePkce: options.requirePkce ?? true,
     denyAuthorization: options.denyAuthorization ?? false,
     devicePollScript: options.devicePollScript ?? ["ok"],
@@ -405,6 +426,8 @@ export function startFakeAuthServer(
     formEncodedUnlessAcceptJson: options.formEncodedUnlessAcceptJson ?? false,
     metadataIssuer: options.metadataIssuer,
     metadata: options.metadata ?? {},
+    enforceAuthMethod: options.enforceAuthMethod ?? false,
+    initialAccessToken: options.initialAccessToken,
   };
   const issuerPath = (options.issuerPath ?? "").replace(/\/+$/, "");
   if (issuerPath && !issuerPath.startsWith("/")) throw new Error("issuerPath must start with /");
@@ -562,6 +585,16 @@ export function startFakeAuthServer(
     return { clientId: params.client_id, secret: params.client_secret };
   }
 
+  /** A client held to one method (FakeClient.authMethod) must have used it. */
+  function checkAuthMethod(ctx: Context, known: FakeClient | undefined): void {
+    if (known?.authMethod && known.authMethod !== ctx.record.clientAuth) {
+      throw new OAuthFailure(
+        "invalid_client",
+        `client authenticated with ${ctx.record.clientAuth}, registered for ${known.authMethod}`,
+      );
+    }
+  }
+
   /** Client authentication at the token endpoint (and device/revoke). Returns the client id. */
   function authenticate(ctx: Context): string {
     const { clientId, secret } = identifyClient(ctx.req, ctx.record.params, ctx.record);
@@ -571,12 +604,14 @@ export function startFakeAuthServer(
     ) {
       throw new OAuthFailure("invalid_request", "client_id does not match the Basic credentials");
     }
+    if (!clientId && config.allowAnonymousClients) return "anonymous";
     if (!clientId) throw new OAuthFailure("invalid_client", "no client authentication included");
     const known = clients.get(clientId);
     if (!known) {
       if (config.requireKnownClient) throw new OAuthFailure("invalid_client", "unknown client");
       return clientId;
     }
+    checkAuthMethod(ctx, known);
     if (known.clientSecret !== undefined && known.clientSecret !== secret) {
       throw new OAuthFailure("invalid_client", "client authentication failed");
     }
@@ -907,6 +942,20 @@ export function startFakeAuthServer(
   }
 
   function register(ctx: Context): Response {
+    if (config.initialAccessToken !== undefined) {
+      const presented = /^bearer\s+(\S+)$/i.exec(ctx.req.headers.get("authorization") ?? "");
+      if (presented?.[1] !== config.initialAccessToken) {
+        return answer(
+          ctx,
+          {
+            error: "invalid_token",
+            error_description: "an initial access token is required",
+          },
+          401,
+          { "www-authenticate": 'Bearer error="invalid_token"' },
+        );
+      }
+    }
     const meta = ctx.record.json;
     if (!meta || typeof meta !== "object" || Array.isArray(meta)) {
       throw new OAuthFailure("invalid_client_metadata", "the body must be a JSON object");
@@ -945,6 +994,7 @@ export function startFakeAuthServer(
       redirectUris: redirectUris as string[] | undefined,
       metadata: m,
     };
+    if (config.enforceAuthMethod) client.authMethod = method as FakeClient["authMethod"];
     if (method !== "none") {
       client.clientSecret = id("secret");
       response.client_secret = client.clientSecret;
@@ -956,7 +1006,8 @@ export function startFakeAuthServer(
   }
 
   function revoke(ctx: Context): Response {
-    identifyClient(ctx.req, ctx.record.params, ctx.record);
+    const { clientId } = identifyClient(ctx.req, ctx.record.params, ctx.record);
+    checkAuthMethod(ctx, clientId ? clients.get(clientId) : undefined);
     const presented = ctx.record.params.token;
     if (!presented) throw new OAuthFailure("invalid_request", "missing token");
     revokedTokens.push(presented);

@@ -7,5 +7,5 @@ const [home, tag, count] = Deno.args;
 const audit = new AuditLog(denoPlatform(), home);
 const padding = "y".repeat(8 * 1024);
 for (let i = 0; i < Number(count); i++) {
-  await audit.append({ event: "run", provider: tag, status: "success", seq: i, command: padding });
+  await audit.append({ event: "run", provider: tag, status: "success", nth: i, command: padding });
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { type AuditEntry, AuditLog, readLastLines } from "../../src/audit/audit_log.ts";
+import { lineHash } from "../../src/audit/chain.ts";
 import { HomeUnavailableError } from "../../src/errors.ts";
 import { Secret } from "../../src/model/secret.ts";
 import { denoPlatform } from "../../src/platform/deno.ts";
@@ -50,10 +51,18 @@ Deno.test("append: one NDJSON object per line, timestamp from the clock, nulls d
     const text = await Deno.readTextFile(`${home}/audit.log`);
     assert.ok(text.endsWith("\n"));
     const lines = text.split("\n").slice(0, -1);
+    // The chain fields come last: `seq`, and `prev`, the SHA-256 of the line before.
+    const chain = async (seq: number, before: string | null) =>
+      `,"seq":${seq},"prev":"${before === null ? "0".repeat(64) : await lineHash(before)}"}`;
+    const expected = [
+      '{"timestamp":"2025-06-01T12:00:00.000Z","event":"login","provider":"github","connection":"default","status":"success","flow":"pkce"',
+      '{"timestamp":"2025-06-01T12:00:01.500Z","event":"refresh","provider":"github","connection":"default","status":"failure","error":"invalid_grant","new_status":"invalid"',
+      '{"timestamp":"2025-06-01T12:00:01.500Z","event":"daemon_start","status":"success","pid":4242',
+    ];
     assert.deepEqual(lines, [
-      '{"timestamp":"2025-06-01T12:00:00.000Z","event":"login","provider":"github","connection":"default","status":"success","flow":"pkce"}',
-      '{"timestamp":"2025-06-01T12:00:01.500Z","event":"refresh","provider":"github","connection":"default","status":"failure","error":"invalid_grant","new_status":"invalid"}',
-      '{"timestamp":"2025-06-01T12:00:01.500Z","event":"daemon_start","status":"success","pid":4242}',
+      expected[0] + await chain(1, null),
+      expected[1] + await chain(2, lines[0]),
+      expected[2] + await chain(3, lines[1]),
     ]);
     for (const line of lines) assert.equal(typeof JSON.parse(line), "object");
     assert.equal((Deno.statSync(`${home}/audit.log`).mode ?? 0) & 0o777, 0o600);
@@ -190,8 +199,9 @@ Deno.test("concurrent appends from several processes never interleave", async ()
     }
     const entries = await new AuditLog(denoPlatform(), home).tail(1000);
     assert.equal(entries.length, 75);
+    assert.ok((await new AuditLog(denoPlatform(), home).verify()).intact, "the chain survives");
     for (const tag of ["a", "b", "c"]) {
-      const seqs = entries.filter((e) => e.provider === tag).map((e) => e.seq);
+      const seqs = entries.filter((e) => e.provider === tag).map((e) => e.nth);
       assert.deepEqual(seqs, Array.from({ length: 25 }, (_, i) => i));
     }
   });

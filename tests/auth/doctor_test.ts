@@ -37,12 +37,14 @@ Deno.test("a healthy home passes every check", async () => {
     "leftovers",
     "providers",
     "logs",
+    "connections",
   ]);
   for (const result of results) assert.ok(result.ok, `${result.name}: ${result.detail}`);
   const checks = byName(results);
   assert.match(checks.vault.detail, /key accepted/);
   assert.match(checks.providers.detail, /\(1 custom\)/);
   assert.match(checks.logs.detail, /audit\.log: 1 entries/);
+  assert.equal(checks.connections.detail, "1 connected");
   // Doctor leaves nothing behind (its write probe is removed).
   assert.ok(![...Deno.readDirSync(t.home)].some((e) => e.name.includes("doctor")));
 });

@@ -60,9 +60,11 @@ Deno.test("OAuth2: Bearer, whatever the case of the stored token type", () => {
   }
 });
 
-Deno.test("OAuth2: a non-bearer token type is sent as the server named it", () => {
-  assert.equal(oauth("MAC").value.reveal(), "MAC hub-access-token-1");
-  assert.equal(oauth("DPoP").value.reveal(), "DPoP hub-access-token-1");
+Deno.test("OAuth2: the token type is never sent as the Authorization scheme", () => {
+  assert.equal(oauth("DPoP").value.reveal(), "Bearer hub-access-token-1");
+  assert.equal(oauth("MAC").value.reveal(), "Bearer hub-access-token-1");
+  // Slack's bot tokens are bearer tokens with another name.
+  assert.equal(oauth("bot").value.reveal(), "Bearer hub-access-token-1");
 });
 
 Deno.test("OAuth2: a provider's fixed header_prefix wins over the token type; empty sends the raw token", () => {

@@ -52,10 +52,10 @@ Deno.test("registering invalid JSON fails with exit 2 naming the file", async ()
 
 Deno.test("a valid definition is installed and the register is audited", async () => {
   await using t = await testContext();
-  const raw = apiKeyProvider("acme", { header_name: "X-Api-Key" }, { future_field: true });
+  const raw = apiKeyProvider("acme", { header_name: "X-Api-Key" });
   const path = await writeInput(t, "acme.json", JSON.stringify(raw));
   const result = await registerProvider(t.ctx, path, { force: false });
-  assert.deepEqual(result, { name: "acme", overridesBundled: false });
+  assert.deepEqual(result, { name: "acme", overridesBundled: false, warnings: [] });
   const installed = `${t.home}/providers/acme.json`;
   assert.deepEqual(JSON.parse(await Deno.readTextFile(installed)), raw);
   assert.equal((await Deno.stat(installed)).mode! & 0o777, 0o600);
@@ -80,6 +80,7 @@ Deno.test("a valid definition is installed and the register is audited", async (
   assert.deepEqual(await registerProvider(t.ctx, path, { force: true }), {
     name: "acme",
     overridesBundled: false,
+    warnings: [],
   });
 });
 
@@ -99,6 +100,35 @@ Deno.test("an invalid definition is refused and the failure audited", async () =
   assert.equal(typeof entries[0].error, "string");
 });
 
+Deno.test("an unknown field is refused with did-you-mean, audited, and nothing installed", async () => {
+  await using t = await testContext();
+  const raw = apiKeyProvider("acme", { header_name: "X-Api-Key", env_vra: "ACME_KEY" });
+  const path = await writeInput(t, "acme.json", JSON.stringify(raw));
+  await assert.rejects(registerProvider(t.ctx, path, { force: false }), (error: unknown) => {
+    assert.ok(error instanceof ProviderDefinitionError);
+    assert.equal(
+      error.message,
+      `${path}: api_key.env_vra: unknown field; did you mean "api_key.env_var"?`,
+    );
+    return true;
+  });
+  await assert.rejects(Deno.stat(`${t.home}/providers/acme.json`), Deno.errors.NotFound);
+  assert.deepEqual(
+    (await auditEntries(t)).map((e) => [e.event, e.provider, e.status]),
+    [["register", "acme", "failure"]],
+  );
+});
+
+Deno.test("a predecessor field name is accepted with a warning naming the field to use", async () => {
+  await using t = await testContext();
+  const raw = apiKeyProvider("acme", {}, { docs_url: "https://acme.test/docs" });
+  const path = await writeInput(t, "acme.json", JSON.stringify(raw));
+  const result = await registerProvider(t.ctx, path, { force: false });
+  assert.deepEqual(result.warnings, [
+    `${path}: docs_url is the predecessor's name for docs; it is ignored here, rename it`,
+  ]);
+});
+
 Deno.test("overriding a bundled provider needs --force and is reported", async () => {
   await using t = await testContext();
   const path = await writeInput(t, "github.json", JSON.stringify(apiKeyProvider("github")));
@@ -110,6 +140,7 @@ Deno.test("overriding a bundled provider needs --force and is reported", async (
   assert.deepEqual(await registerProvider(t.ctx, path, { force: true }), {
     name: "github",
     overridesBundled: true,
+    warnings: [],
   });
   assert.equal((await auditEntries(t)).at(-1)?.overrides_bundled, true);
   assert.equal((await t.ctx.providers()).get("github").auth_type, "api_key");

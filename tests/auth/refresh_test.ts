@@ -140,6 +140,36 @@ Deno.test("invalid_grant sent with HTTP 200 (GitHub style) is still invalid", as
   assert.equal((await f.stored()).status, "invalid");
 });
 
+Deno.test("GitHub's bad_refresh_token: invalid, and the message names the provider's code", async () => {
+  await using f = await oauthFixture({ now: AFTER_EXPIRY });
+  f.server.faults.push("/token", { oauthError: "bad_refresh_token", status: 200 });
+  const error = await refreshFailure(f);
+  assert.equal(
+    error.message,
+    "refresh failed for fakehub (default): invalid_grant (bad_refresh_token)",
+  );
+  // Still the recovery of an invalid_grant, now and on the next (local) failure.
+  assert.match(error.hint ?? "", /^authsome revoke fakehub\b/);
+  const stored = await f.stored();
+  assert.equal(stored.status, "invalid");
+  assert.equal(stored.lastRefreshError, "invalid_grant (bad_refresh_token)");
+  const again = await refreshFailure(f);
+  assert.equal(again.message, error.message);
+  assert.equal(again.hint, error.hint);
+  assert.equal(f.tokenRequests(), 1);
+});
+
+Deno.test("Slack's invalid_client_id: invalid_client (invalid_client_id)", async () => {
+  await using f = await oauthFixture({ now: AFTER_EXPIRY });
+  f.server.faults.push("/token", { oauthError: "invalid_client_id", status: 200 });
+  const error = await refreshFailure(f);
+  assert.equal(
+    error.message,
+    "refresh failed for fakehub (default): invalid_client (invalid_client_id)",
+  );
+  assert.equal((await f.stored()).status, "invalid");
+});
+
 Deno.test("invalid_grant in a form-encoded answer is still invalid", async () => {
   await using f = await oauthFixture({ now: AFTER_EXPIRY });
   f.server.faults.push("/token", { oauthError: "invalid_grant", status: 200, formEncoded: true });
@@ -275,8 +305,28 @@ Deno.test("recovery hints target the failing connection: the page's commands for
     recoveryHint(at("ci", "work"), "expired_token"),
     "authsome login fakehub --connection ci --profile work --force",
   );
+  // A dead grant of one named connection: log in to it again, not revoke all of them.
   assert.equal(
     recoveryHint(at("ci", "work"), "invalid_grant"),
+    "authsome login fakehub --connection ci --profile work --force",
+  );
+  assert.equal(
+    recoveryHint(at("ci", "default"), "invalid_grant"),
+    "authsome login fakehub --connection ci --force",
+  );
+  assert.equal(
+    recoveryHint(at("default", "work"), "invalid_grant"),
+    "authsome login fakehub --profile work --force",
+  );
+  // The page's exact commands for the default connection of the default profile.
+  assert.equal(
+    recoveryHint(at("default", "default"), "invalid_grant"),
+    "authsome revoke fakehub     # clear local state + remote (if supported)\n" +
+      "authsome login fakehub      # re-run the flow",
+  );
+  // A rejected client is shared by every connection and `login --force` would reuse it: revoke.
+  assert.equal(
+    recoveryHint(at("ci", "work"), "invalid_client"),
     "authsome revoke fakehub --profile work     # clear local state + remote (if supported)\n" +
       "authsome login fakehub --connection ci --profile work      # re-run the flow",
   );

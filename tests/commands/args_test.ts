@@ -99,6 +99,14 @@ const ACCEPTED: Accepted[] = [
   },
   { argv: ["run", "--", "echo"], flags: { provider: [] }, rest: ["echo"] },
   { argv: ["--verbose", "run", "--", "--", "x"], rest: ["--", "x"], global: { verbose: true } },
+  // Without `--`, the first non-flag word starts the child's command; what follows is its own.
+  { argv: ["run", "echo", "hi"], rest: ["echo", "hi"] },
+  {
+    argv: ["run", "--provider", "openai", "python", "x.py", "--provider", "-v", "--", "y"],
+    flags: { provider: ["openai"] },
+    rest: ["python", "x.py", "--provider", "-v", "--", "y"],
+  },
+  { argv: ["--json", "run", "tool", "--json"], rest: ["tool", "--json"], global: { json: true } },
 ];
 
 for (const c of ACCEPTED) {
@@ -173,17 +181,13 @@ const REJECTED: [argv: string[], message: string, hint: string][] = [
     'invalid value "tcsh" for <shell>: expected one of bash, zsh, fish',
     "Run: authsome completions --help",
   ],
-  [
-    ["run", "echo", "hi"],
-    'unexpected argument "echo"',
-    'Put the command after "--": authsome run -- echo hi',
-  ],
-  [["run"], 'missing command after "--"', "Usage: authsome run [flags] -- <command> [args...]"],
+  [["run"], "missing command to run", "Usage: authsome run [flags] [--] <command> [args...]"],
   [
     ["run", "--provider", "github", "--"],
-    'missing command after "--"',
-    "Usage: authsome run [flags] -- <command> [args...]",
+    "missing command to run",
+    "Usage: authsome run [flags] [--] <command> [args...]",
   ],
+  [["run", "--fast", "python"], 'unknown flag "--fast"', "Run: authsome run --help"],
   [["--", "list"], 'unexpected "--" before a command', "Run: authsome --help"],
   [["daemon", "--", "start"], 'unexpected "--" before a command', "Run: authsome daemon --help"],
 ];
@@ -223,6 +227,12 @@ for (const [argv, path] of HELP_SHORT_CIRCUITS) {
 
 Deno.test("parseCommandLine() still rejects an unknown command under --help", () => {
   assert.throws(() => parse(["lgoin", "--help"]), /unknown command "lgoin"/);
+});
+
+Deno.test("parseCommandLine() gives --help and --version after a run command to the child", () => {
+  const parsed = parse(["run", "tool", "--help", "--version"]);
+  assert.deepEqual(parsed.global, DEFAULT_GLOBALS);
+  assert.deepEqual(parsed.rest, ["tool", "--help", "--version"]);
 });
 
 Deno.test("parseCommandLine() does not treat words after `--` as global flags", () => {

@@ -42,7 +42,7 @@ Deno.test("renderTopHelp() lists every command with its synopsis and summary", (
     ["login <provider>", "Log in to a provider"],
     ["register <file>", "Install a custom provider"],
     ["export [provider]", "Print credentials as environment variables"],
-    ["run -- <command> [args...]", "Run a command with credentials injected"],
+    ["run [--] <command> [args...]", "Run a command with credentials injected"],
     ["daemon start", "Start the daemon in the background"],
     ["daemon status", "Show whether the daemon runs"],
     ["completions <shell>", "Print a shell completion script"],
@@ -113,8 +113,8 @@ Deno.test("renderCommandHelp() shows short aliases, defaults and optional argume
 
 Deno.test("renderCommandHelp() documents passthrough and repeatable flags", () => {
   const text = renderCommandHelp(["run"], command("run"));
-  assert.ok(text.startsWith("Usage: authsome run [flags] -- <command> [args...]\n"));
-  assert.match(text, /Arguments after --:\n {2}<command> \[args\.\.\.\] +The command to run/);
+  assert.ok(text.startsWith("Usage: authsome run [flags] [--] <command> [args...]\n"));
+  assert.match(text, /Command to run:\n {2}<command> \[args\.\.\.\] +The command to run/);
   assert.match(text, /--provider <name> +Inject this provider only \(repeatable\)/);
 });
 

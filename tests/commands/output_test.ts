@@ -179,3 +179,21 @@ Deno.test("table() aligns coloured cells by what shows, not by their escape code
   for (const line of plain.slice(2)) assert.equal(line.indexOf("-", offset - 1), offset, line);
   assert.ok(text.includes("\x1b[32mconnected\x1b[0m") && text.includes("\x1b[31minvalid\x1b[0m"));
 });
+
+Deno.test("--quiet silences chatter (line, note, warn) but never a result, data or JSON", () => {
+  const { out, terminal } = output({ quiet: true });
+  out.line("Logged in.");
+  out.note("Waiting for the browser...");
+  out.warn("refresh failed");
+  assert.equal(terminal.stdout + terminal.stderr, "");
+  out.result("Providers: 44 total");
+  out.data("value");
+  out.jsonValue({ ok: true });
+  assert.equal(terminal.stdout, 'Providers: 44 total\nvalue\n{\n  "ok": true\n}\n');
+});
+
+Deno.test("result is not printed in --json mode, where the command prints JSON instead", () => {
+  const { out, terminal } = output({ json: true });
+  out.result("a table");
+  assert.equal(terminal.stdout, "");
+});

@@ -135,6 +135,11 @@ Deno.test("get and export go through a running daemon, and read the vault withou
       if (!path.endsWith("/vault.enc")) assert.ok(!text.includes(key), `${path} holds the key`);
       if (!path.endsWith("/daemon/token")) assert.ok(!text.includes(bearer), `${path}: token`);
     }
+    // A secret the connection does not hold is an error here too, not the daemon's empty answer.
+    const wrong = await home.run(["get", "openai", "--field", "access_token"], { env });
+    expectExit(wrong, 5, "get --field access_token of an API key via the daemon");
+    assert.equal(wrong.stdout, "");
+    assert.match(wrong.stderr, /no access_token; it has: api_key/);
     await home.ok(["daemon", "stop"], { env });
 
     const direct = await home.ok(["get", "openai", "--field", "api_key"], { env });

@@ -40,7 +40,7 @@ async function setUp(accessTtl: number) {
         supports_dcr: true,
       },
       host_url: "127.0.0.1",
-      client: { client_id_env: "OIDC_CLIENT_ID" },
+      client: { client_id_env: "OIDC_CLIENT_ID", client_secret_env: "OIDC_CLIENT_SECRET" },
     }),
     { mode: 0o600 },
   );
@@ -79,19 +79,22 @@ Deno.test({
     for (const name of ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"]) {
       Deno.env.delete(name);
     }
-    // A 120 s access token is always inside the 300 s window: every access refreshes.
-    await using t = await setUp(120);
+    // An 8 s access token is refreshed once half its lifetime is gone (short-lived tokens).
+    await using t = await setUp(8);
     const login = await t.cli(["login", "oidc", "--port", "0"]);
     assert.equal(login.code, 0, login.stderr);
     const view = JSON.parse((await t.cli(["get", "oidc", "--json", "--show-secret"])).stdout);
     assert.equal(view.status, "connected");
     assert.ok(view.refresh_token, "oidc-provider issued a refresh token");
     const firstRefreshToken = view.refresh_token;
+    await new Promise((resolve) => setTimeout(resolve, 4_100));
     const a = await t.cli(["get", "oidc", "--field", "access_token"]);
     assert.equal(a.code, 0, a.stderr);
+    await new Promise((resolve) => setTimeout(resolve, 4_100));
     const b = await t.cli(["get", "oidc", "--field", "access_token"]);
     assert.equal(b.code, 0, b.stderr);
-    assert.notEqual(a.stdout, b.stdout, "each access inside the window refreshed");
+    assert.notEqual(a.stdout, b.stdout, "each access past half the lifetime refreshed");
+    assert.notEqual(a.stdout.trim(), view.access_token, "refreshed after half the lifetime");
     const after = JSON.parse((await t.cli(["get", "oidc", "--json", "--show-secret"])).stdout);
     assert.notEqual(after.refresh_token, firstRefreshToken, "refresh tokens rotated");
     // Replaying the first refresh token would revoke the grant: authsome never did.
@@ -105,6 +108,30 @@ Deno.test({
     });
     assert.equal(replay.status, 400);
     assert.equal(replay.body.error, "invalid_grant", "revoked at the provider (RFC 7009)");
+  },
+});
+
+Deno.test({
+  name: "oidc-provider: a confidential client held to client_secret_basic logs in and refreshes",
+  ignore,
+  async fn() {
+    for (const name of ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"]) {
+      Deno.env.delete(name);
+    }
+    // No method in the definition: the server's metadata (and its iss, RFC 9207) decide.
+    await using t = await setUp(8);
+    const env = {
+      OIDC_CLIENT_ID: "authsome-confidential",
+      OIDC_CLIENT_SECRET: "s3cret:with/special+chars",
+    };
+    const login = await t.cli(["login", "oidc", "--port", "0", "--verbose"], env);
+    assert.equal(login.code, 0, login.stderr);
+    assert.match(login.stderr, /auth_method.{0,4}client_secret_basic/);
+    await new Promise((resolve) => setTimeout(resolve, 4_100));
+    const refreshed = await t.cli(["get", "oidc", "--field", "access_token", "--verbose"], env);
+    assert.equal(refreshed.code, 0, refreshed.stderr);
+    assert.match(refreshed.stderr, /grant_type.{0,4}refresh_token/);
+    assert.doesNotMatch(refreshed.stderr, /refresh failed/);
   },
 });
 

@@ -62,6 +62,18 @@ const provider = new Provider(issuer, {
       ],
       response_types: ["code"],
     },
+    {
+      // A confidential client held to HTTP Basic (RFC 6749 §2.3.1); its secret needs
+      // form-encoding before base64.
+      client_id: "authsome-confidential",
+      client_secret: "s3cret:with/special+chars",
+      client_name: "authsome confidential test client",
+      token_endpoint_auth_method: "client_secret_basic",
+      application_type: "native",
+      redirect_uris: ["http://127.0.0.1/callback"],
+      grant_types: ["authorization_code", "refresh_token"],
+      response_types: ["code"],
+    },
   ],
   features: {
     devInteractions: { enabled: true },

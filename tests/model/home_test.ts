@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { homePaths, resolveHome } from "../../src/model/home.ts";
+import { homePaths, homeProblem, resolveHome } from "../../src/model/home.ts";
 
 Deno.test("homePaths lays out every file of CONTRACT §3 under the home", () => {
   assert.deepEqual(homePaths("/h/.authsome"), {
@@ -42,4 +42,21 @@ Deno.test("resolveHome: without AUTHSOME_HOME it is ~/.authsome", () => {
 Deno.test("resolveHome: an empty AUTHSOME_HOME counts as unset", () => {
   const env = (name: string) => (name === "AUTHSOME_HOME" ? "" : undefined);
   assert.equal(resolveHome(env, "/home/ana"), "/home/ana/.authsome");
+});
+
+Deno.test("homeProblem: a home of another user or writable by others is unsafe, with the fix", () => {
+  const dir = { isDirectory: true, mode: 0o700, uid: 1000 };
+  assert.equal(homeProblem("/h", dir, 1000), null);
+  assert.equal(homeProblem("/h", { ...dir, mode: 0o755 }, 1000), null, "readable is allowed");
+  const foreign = homeProblem("/h", { ...dir, uid: 0 }, 1000)!;
+  assert.match(foreign.message, /belongs to another user \(uid 0, you are uid 1000\)/);
+  assert.match(foreign.hint, /chown -R 1000 \/h && chmod 700 \/h/);
+  for (const mode of [0o720, 0o702, 0o777, 0o1777]) {
+    const loose = homeProblem("/h", { ...dir, mode: mode & 0o777 }, 1000)!;
+    assert.match(loose.message, /can be written by other users/);
+    assert.equal(loose.hint, "chmod 700 /h");
+  }
+  assert.match(homeProblem("/h", { ...dir, isDirectory: false }, 1000)!.message, /not a directory/);
+  // Windows reports neither owner nor mode.
+  assert.equal(homeProblem("/h", { isDirectory: true, mode: null, uid: null }, null), null);
 });

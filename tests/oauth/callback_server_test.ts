@@ -121,10 +121,89 @@ Deno.test("callback: a different iss than the expected issuer fails (mix-up)", a
   try {
     const page = await get(`${listener.redirectUri}?code=c1c1c1&state=${STATE}&iss=https://evil`);
     assert.equal(page.status, 400);
-    await assert.rejects(listener.callback, /iss mismatch/);
+    await assert.rejects(
+      listener.callback,
+      (e: Error) =>
+        e instanceof AuthenticationError && e.exitCode === 4 &&
+        e.message ===
+          'the authorization response came from a different server: iss "https://evil" is not ' +
+            'the expected issuer "https://as.example" (RFC 9207); the login was refused',
+    );
   } finally {
     await listener.close();
   }
+});
+
+Deno.test("callback: no iss when the server's metadata promises one fails (RFC 9207)", async () => {
+  const listener = await startCallbackListener(listen, {
+    port: 0,
+    state: STATE,
+    expectedIssuer: "https://as.example",
+    requireIssuer: true,
+  });
+  try {
+    const page = await get(`${listener.redirectUri}?code=c1c1c1&state=${STATE}`);
+    assert.equal(page.status, 400);
+    await assert.rejects(
+      listener.callback,
+      /^AuthenticationError: the authorization response carried no iss, but https:\/\/as\.example says it always sends one \(RFC 9207\)/,
+    );
+  } finally {
+    await listener.close();
+  }
+});
+
+Deno.test("callback: the expected iss, or none when it is optional, succeeds", async () => {
+  for (const query of ["&iss=https%3A%2F%2Fas.example", ""]) {
+    const listener = await startCallbackListener(listen, {
+      port: 0,
+      state: STATE,
+      expectedIssuer: "https://as.example",
+      requireIssuer: query !== "",
+    });
+    try {
+      await get(`${listener.redirectUri}?code=c1c1c1&state=${STATE}${query}`);
+      const result = await listener.callback;
+      assert.equal(result.code.reveal(), "c1c1c1");
+    } finally {
+      await listener.close();
+    }
+  }
+});
+
+Deno.test("callback: the IPv6 loopback when asked, or when 127.0.0.1 is unavailable", async () => {
+  const asked = await startCallbackListener(listen, { port: 0, state: STATE, host: "[::1]" });
+  try {
+    assert.equal(asked.redirectUri, `http://[::1]:${asked.port}/callback`);
+    await get(`${asked.redirectUri}?code=v6v6v6&state=${STATE}`);
+    assert.equal((await asked.callback).code.reveal(), "v6v6v6");
+  } finally {
+    await asked.close();
+  }
+  const hosts: string[] = [];
+  const noIpv4: typeof listen = (options, handler) => {
+    hosts.push(options.hostname);
+    if (options.hostname === "127.0.0.1") {
+      const error = new Error("Cannot assign requested address (os error 99)");
+      error.name = "AddrNotAvailable";
+      return Promise.reject(error);
+    }
+    return listen(options, handler);
+  };
+  const fallback = await startCallbackListener(noIpv4, { port: 0, state: STATE });
+  try {
+    assert.deepEqual(hosts, ["127.0.0.1", "::1"]);
+    assert.equal(fallback.redirectUri, `http://[::1]:${fallback.port}/callback`);
+  } finally {
+    await fallback.close();
+  }
+  // A port in use is not a reason to move: the error stands.
+  const busy: typeof listen = () => {
+    const error = new Error("Address already in use (os error 98)");
+    error.name = "AddrInUse";
+    return Promise.reject(error);
+  };
+  await assert.rejects(startCallbackListener(busy, { port: 7999, state: STATE }), /in use/);
 });
 
 Deno.test("callback: other paths are 404 and other methods 405, without settling", async () => {

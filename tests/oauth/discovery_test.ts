@@ -183,3 +183,30 @@ Deno.test("discoverServerMetadata: an unreachable host stops at once", async () 
   );
   assert.equal(deps.fetchTimes.length, 1);
 });
+
+Deno.test("discoverServerMetadata: a plain-http registration endpoint elsewhere is refused", async () => {
+  const issuer = "https://as.example";
+  const deps = testDeps(host({
+    [`${issuer}/.well-known/oauth-authorization-server`]: metadata(issuer, {
+      registration_endpoint: "http://as.example/register",
+    }),
+  }));
+  await assert.rejects(
+    discoverServerMetadata(deps, issuer),
+    (e: Error) =>
+      e instanceof DiscoveryError &&
+      e.message.includes(
+        "registration_endpoint http://as.example: https is required (http only for 127.0.0.1, " +
+          "localhost and [::1])",
+      ),
+  );
+});
+
+Deno.test("discoverServerMetadata: an http issuer off this machine is never asked", async () => {
+  const deps = testDeps(host({}));
+  await assert.rejects(
+    discoverServerMetadata(deps, "http://as.example/tenant"),
+    /cannot discover metadata at http:\/\/as\.example: https is required/,
+  );
+  assert.equal(deps.requests.length, 0);
+});

@@ -230,11 +230,29 @@ Deno.test("requestToken over the network: refused", async () => {
 });
 
 Deno.test("requestToken over the network: DNS failure names the host", async () => {
-  const url = "http://authsome-test-host.invalid/token";
+  const url = "https://authsome-test-host.invalid/token";
   assert.equal(
     await reason(requestToken(testDeps(), { url, params: PARAMS, client: CLIENT })),
     "could not resolve host authsome-test-host.invalid",
   );
+});
+
+Deno.test("requestToken never sends a grant over plain http to a non-loopback host", async () => {
+  const deps = testDeps(() => json({ access_token: "a1b2c3d4" }));
+  for (const url of ["http://as.example/token", "http://10.0.0.5:8080/token"]) {
+    const got = await reason(requestToken(deps, { url, params: PARAMS, client: CLIENT }));
+    assert.match(
+      got,
+      /^refused to contact http:\/\/[^/]+: https is required \(http only for 127\.0\.0\.1, localhost and \[::1\]\)$/,
+    );
+  }
+  assert.equal(deps.requests.length, 0, "nothing was sent");
+  for (
+    const url of ["http://127.0.0.1:9/token", "http://localhost:9/token", "http://[::1]:9/token"]
+  ) {
+    await requestToken(deps, { url, params: PARAMS, client: CLIENT });
+  }
+  assert.equal(deps.requests.length, 3, "loopback http is allowed");
 });
 
 Deno.test("requestToken over the network: a server that never answers times out", async () => {

@@ -98,14 +98,18 @@ Deno.test("parseTokenResponse checks error first, even with HTTP 200 (GitHub)", 
     assert.equal(error.oauthError, normalised);
     assert.equal(error.description, "The code passed is incorrect");
     assert.equal(error.httpStatus, 200);
-    assert.equal(error.message, `${normalised}: The code passed is incorrect`);
+    assert.equal(error.providerError, sent);
+    // The provider's own code stays visible when it was normalised.
+    const named = sent === normalised ? sent : `${normalised} (${sent})`;
+    assert.equal(error.codeText, named);
+    assert.equal(error.message, `${named}: The code passed is incorrect`);
   }
   const json = protocolError(() =>
     parseTokenResponse(200, JSON_TYPE, JSON.stringify({ error: "bad_refresh_token" }))
   );
   assert.equal(json.oauthError, "invalid_grant");
   assert.equal(json.description, null);
-  assert.equal(json.message, "invalid_grant");
+  assert.equal(json.message, "invalid_grant (bad_refresh_token)");
 });
 
 Deno.test("parseTokenResponse maps Slack's ok:false errors", () => {
@@ -206,4 +210,22 @@ Deno.test("parseTokenResponse joins a scope list and keeps an empty refresh_toke
   assert.equal(tokens.scope, "a b");
   assert.equal(tokens.refreshToken, null);
   assert.equal(tokens.tokenType, null);
+});
+
+Deno.test("parseTokenResponse refuses DPoP, PoP, MAC and N_A tokens: only Bearer is usable", () => {
+  for (const type of ["DPoP", "dpop", "N_A", "PoP", "mac"]) {
+    const body = JSON.stringify({ access_token: "a1b2c3d4", token_type: type, expires_in: 60 });
+    const error = unreachable(() => parseTokenResponse(200, JSON_TYPE, body));
+    assert.equal(
+      error.reason,
+      `unsupported token_type "${type}" from token endpoint: authsome can only use Bearer tokens`,
+    );
+  }
+});
+
+Deno.test("parseTokenResponse accepts Bearer in any case, no token_type, and Slack's bot", () => {
+  for (const type of ["Bearer", "bearer", "BEARER", "bot", undefined]) {
+    const body = JSON.stringify({ access_token: "a1b2c3d4", token_type: type });
+    assert.equal(parseTokenResponse(200, JSON_TYPE, body).tokenType, type ?? null);
+  }
 });

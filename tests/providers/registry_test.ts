@@ -229,3 +229,24 @@ Deno.test("envVarNames: export.env first, then env_var, then <NAME>_* fallbacks"
     "KEYWORDS_EVERYWHERE_API_KEY",
   );
 });
+
+Deno.test("registry: a provider file owned by another user is skipped with a warning naming it", async () => {
+  await withHome(async (home) => {
+    await writeCustom(home, "acme.json", acme);
+    await writeCustom(home, "github.json", customGithub());
+    // We pose as another user: every file in the temp home belongs to someone else then.
+    const owner = Deno.statSync(`${home}/providers/acme.json`).uid!;
+    const other = { ...platform, userId: () => owner + 1 };
+    const registry = await ProviderRegistry.load(other, home);
+    assert.equal(registry.has("acme"), false);
+    assert.ok(registry.isBundled("github"), "the bundled github is not overridden");
+    assert.equal(registry.warnings.length, 2);
+    const acmeWarning = registry.warnings.find((w) => w.file.endsWith("acme.json"))!;
+    assert.match(acmeWarning.message, /owned by another user \(uid \d+, you are uid \d+\)/);
+    assert.match(acmeWarning.message, /sudo chown \d+ .*acme\.json/);
+    // As the owner, the same files load.
+    const mine = await ProviderRegistry.load({ ...platform, userId: () => owner }, home);
+    assert.ok(mine.has("acme"));
+    assert.deepEqual(mine.warnings, []);
+  });
+});

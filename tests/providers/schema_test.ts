@@ -19,6 +19,10 @@ Deno.test("schema: a minimal oauth2 definition gets its defaults", () => {
     supports_dcr: false,
     device_token_request: "oauth2_form",
     header_prefix: null,
+    issuer: null,
+    token_endpoint_auth_method: null,
+    registration_token_env: null,
+    redirect_host: null,
   });
   assert.deepEqual(d.export.env, {});
   assert.deepEqual(d.client, { client_id_env: null, client_secret_env: null });
@@ -93,10 +97,9 @@ Deno.test("schema: names must be safe, lower-case and short", () => {
   rejects(oauth({ name: undefined }), "name", /is required/);
 });
 
-Deno.test("schema: schema_version must be 1", () => {
+Deno.test("schema: schema_version, when given, must be 1", () => {
   rejects(oauth({ schema_version: 2 }), "schema_version", /unsupported value 2/);
   rejects(oauth({ schema_version: "1" }), "schema_version", /unsupported value "1"/);
-  rejects(oauth({ schema_version: undefined }), "schema_version", /is required/);
 });
 
 Deno.test("schema: not an object", () => {
@@ -199,4 +202,55 @@ Deno.test("schema: key_pattern must compile", () => {
     ORIGIN,
   );
   assert.equal(d.api_key?.key_pattern, "^ak_[a-z]+$");
+});
+
+Deno.test("schema: the OAuth hardening fields are checked", () => {
+  const base = {
+    authorization_url: "https://as.example/authorize",
+    token_url: "https://as.example/token",
+  };
+  const ok = validateProvider({
+    schema_version: 1,
+    name: "hard",
+    display_name: "Hard",
+    auth_type: "oauth2",
+    flow: "pkce",
+    oauth: {
+      ...base,
+      issuer: "https://as.example/tenant",
+      token_endpoint_auth_method: "client_secret_basic",
+      registration_token_env: "HARD_IAT",
+      redirect_host: "[::1]",
+    },
+  }, "hard.json");
+  assert.equal(ok.oauth?.issuer, "https://as.example/tenant");
+  assert.equal(ok.oauth?.token_endpoint_auth_method, "client_secret_basic");
+  assert.equal(ok.oauth?.registration_token_env, "HARD_IAT");
+  assert.equal(ok.oauth?.redirect_host, "[::1]");
+  const bad: [Record<string, unknown>, RegExp][] = [
+    [
+      { token_endpoint_auth_method: "private_key_jwt" },
+      /oauth\.token_endpoint_auth_method: must be one of/,
+    ],
+    [{ issuer: "http://as.example" }, /oauth\.issuer: must be an https URL/],
+    [
+      { registration_token_env: "not valid" },
+      /oauth\.registration_token_env: .*not a valid environment variable/,
+    ],
+    [
+      { redirect_host: "localhost" },
+      /oauth\.redirect_host: must be one of "127\.0\.0\.1", "\[::1\]"/,
+    ],
+  ];
+  for (const [extra, message] of bad) {
+    assert.throws(() =>
+      validateProvider({
+        schema_version: 1,
+        name: "hard",
+        display_name: "Hard",
+        auth_type: "oauth2",
+        flow: "pkce",
+        oauth: { ...base, ...extra },
+      }, "hard.json"), message);
+  }
 });

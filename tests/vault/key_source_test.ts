@@ -1,15 +1,23 @@
 import assert from "node:assert/strict";
-import { KeySourceError, UnsafePermissionsError, WrongKeyError } from "../../src/errors.ts";
+import {
+  DaemonUnavailableError,
+  KeySourceError,
+  UnsafePermissionsError,
+  WrongKeyError,
+} from "../../src/errors.ts";
 import { homePaths } from "../../src/model/home.ts";
 import { passphraseKey } from "../../src/vault/crypto.ts";
 import { Kdf, KeySource, type KeySourceId, type VaultHeader } from "../../src/vault/format.ts";
 import {
   decodeKey,
   encodeKey,
+  keyFromPassphrase,
   resolveKey,
   selectedKeySource,
+  unlockProof,
   wrongKey,
 } from "../../src/vault/key_source.ts";
+import { Vault } from "../../src/vault/vault.ts";
 import { fakePlatform, tempHome } from "../_fakes/platform.ts";
 
 Deno.test.sanitizer?.({ ops: true, resources: true });
@@ -268,4 +276,57 @@ Deno.test("wrongKey explains each combination of sealing and selected source", (
     assert.match(error.message, message, `sealed ${sealed}, used ${used}`);
     assert.match(error.hint ?? "", hint, `sealed ${sealed}, used ${used}`);
   }
+});
+
+Deno.test("key mode daemon: without the passphrase, exit 9 with the unlock hint, and no master.key", async () => {
+  await using temp = await tempHome();
+  const paths = homePaths(temp.home);
+  await Deno.mkdir(temp.home, { recursive: true });
+  await Deno.writeTextFile(paths.config, JSON.stringify({ key_mode: "daemon" }));
+  const none = fakePlatform();
+  for (const existing of [header(KeySource.passphrase), null]) {
+    await assert.rejects(resolveKey(none, paths, existing), (error: unknown) => {
+      assert.ok(error instanceof DaemonUnavailableError);
+      assert.equal(error.exitCode, 9);
+      assert.match(error.message, /not on disk \(key mode daemon\)/);
+      assert.equal(error.hint, "authsome daemon unlock");
+      return true;
+    });
+  }
+  await assert.rejects(Deno.stat(paths.masterKey), Deno.errors.NotFound);
+  // Outside key mode daemon the old message stands (exit 7, which source the vault needs).
+  await Deno.writeTextFile(paths.config, JSON.stringify({ key_mode: "passphrase" }));
+  await assert.rejects(resolveKey(none, paths, header(KeySource.passphrase)), KeySourceError);
+});
+
+Deno.test("keyFromPassphrase checks the passphrase against the vault; unlockProof depends on the key only", async () => {
+  await using temp = await tempHome();
+  const paths = homePaths(temp.home);
+  const platform = fakePlatform({ env: { AUTHSOME_PASSPHRASE: "correct horse" } });
+  const vault = new Vault(platform, paths);
+  await vault.initialize();
+  const raw = await keyFromPassphrase(platform, paths, "correct horse");
+  const proof = await unlockProof(raw);
+  assert.equal(proof.length, 32);
+  assert.deepEqual(
+    await unlockProof(await keyFromPassphrase(platform, paths, "correct horse")),
+    proof,
+  );
+  await assert.rejects(keyFromPassphrase(platform, paths, "wrong horse"), WrongKeyError);
+  // The proof is in no file of the home (unlike the key id in the vault header).
+  const vaultBytes = await Deno.readFile(paths.vault);
+  assert.ok(!vaultBytes.toHex().includes(proof.toHex()));
+});
+
+Deno.test("keyFromPassphrase refuses a vault sealed with master.key, pointing at a new home", async () => {
+  await using temp = await tempHome();
+  const paths = homePaths(temp.home);
+  const platform = fakePlatform();
+  await new Vault(platform, paths).initialize();
+  await assert.rejects(keyFromPassphrase(platform, paths, "x"), (error: unknown) => {
+    assert.ok(error instanceof KeySourceError);
+    assert.match(error.message, /sealed with the key file/);
+    assert.match(error.hint ?? "", /AUTHSOME_HOME=<new dir> authsome daemon unlock/);
+    return true;
+  });
 });
