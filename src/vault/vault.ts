@@ -337,6 +337,7 @@ export class Vault {
     try {
       return await this.#platform.fs.lock(this.#paths.vaultLock, timeoutMs, signal);
     } catch (error) {
+      if (signal?.aborted) throw error; // An interruption, for the caller to report as one.
       throw writeFailure("the lock file", this.#paths.vaultLock, this.#paths.home, error);
     }
   }
