@@ -1,6 +1,6 @@
 /**
  * `deno task bench`: start-up and vault-size benchmarks, each reported as a ratio to a
- * baseline measured in the same run on the same machine (CONTRACT issue #2 targets):
+ * baseline measured in the same run on the same machine (issue #2 targets):
  *
  * - `authsome get <p> --field api_key` (in the repo, and as the `deno install`ed command) vs
  *   `deno run --no-config` of an empty script in a temp dir: target <= 1.5x;

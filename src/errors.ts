@@ -1,6 +1,6 @@
 /**
  * The error hierarchy. Every failure a user can cause or meet is one of these classes; each
- * carries its exit code (CONTRACT §6), a stable machine code for `--json`, and where it helps a
+ * carries its exit code (docs/contract.md §6), a stable machine code for `--json`, and where it helps a
  * hint holding the exact command that fixes it. Only `src/commands/` turns them into output.
  *
  * Messages never contain secret values: callers pass names, paths and OAuth error codes only.
@@ -8,7 +8,7 @@
  * @module
  */
 
-/** Exit codes of the CLI (CONTRACT §6). */
+/** Exit codes of the CLI (docs/contract.md §6). */
 export const ExitCode = {
   ok: 0,
   failure: 1,

@@ -21,7 +21,7 @@ import {
   WrongKeyError,
 } from "../src/errors.ts";
 
-Deno.test("exit codes are those of CONTRACT §6", () => {
+Deno.test("exit codes are those of docs/contract.md §6", () => {
   assert.deepEqual(ExitCode, {
     ok: 0,
     failure: 1,

@@ -1,5 +1,5 @@
 /**
- * The audit log (CONTRACT §7): `<home>/audit.log`, one JSON object per line, append-only,
+ * The audit log (docs/contract.md §7): `<home>/audit.log`, one JSON object per line, append-only,
  * 0600. This class is its only writer. Each append takes `<home>/audit.log.lock`, so lines from
  * concurrent processes never interleave, and {@linkcode AuditLog.append} encodes the line while
  * that lock is held: each entry carries `seq` and `prev`, the SHA-256 of the previous line (see

@@ -1,6 +1,6 @@
 /**
  * The default connection of a provider: which connection `get`, `export` and `run` use when no
- * `--connection` is given (CONTRACT §3 provider metadata `default_connection`).
+ * `--connection` is given (docs/contract.md §3 provider metadata `default_connection`).
  *
  * @module
  */

@@ -1,7 +1,7 @@
 /**
  * Handing out a credential: the one use case behind `get`, the daemon's `/v1/token`, `run`'s
  * environment and proxy headers, and the library. It resolves the connection, applies the
- * refresh rule (CONTRACT §4), picks the secret (the access token, or the API key), builds the
+ * refresh rule (docs/contract.md §4), picks the secret (the access token, or the API key), builds the
  * header when asked, and audits the reveal. Callers only choose what differs between them:
  * whether a refresh failure may be tolerated, whether a header is needed, what the audit entry
  * says, and what they do with a warning.

@@ -7,9 +7,11 @@
  */
 import { AuthenticationError } from "../errors.ts";
 import { newApiKeyConnection } from "../model/connection.ts";
+import { RUN_PLACEHOLDER } from "../model/run_placeholder.ts";
 import { rfc3339 } from "../model/timestamp.ts";
 import type { ProviderDefinition } from "../model/provider.ts";
 import { Secret } from "../model/secret.ts";
+import { fullMatch } from "../providers/regex_safety.ts";
 import type { AuthsomeContext } from "./context.ts";
 import { loginCommand, saveConnection } from "./connections.ts";
 import { auditedLogin } from "./login_audit.ts";
@@ -65,8 +67,15 @@ export function checkApiKey(
       { hint: retry },
     );
   }
+  if (trimmed === RUN_PLACEHOLDER) {
+    throw new AuthenticationError(
+      "this is the placeholder `authsome run` gives its child, not a key: " +
+        "you are inside `authsome run`; log in from a shell outside it",
+      { hint: retry },
+    );
+  }
   const pattern = definition.api_key?.key_pattern;
-  if (pattern && !new RegExp(`^(?:${pattern})$`).test(trimmed)) {
+  if (pattern && !fullMatch(pattern, trimmed)) {
     const hint = definition.api_key?.key_pattern_hint;
     throw new AuthenticationError(
       `the API key does not look like ${

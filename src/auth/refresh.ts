@@ -1,5 +1,5 @@
 /**
- * Token refresh exactly as CONTRACT §4 and the troubleshooting page describe.
+ * Token refresh exactly as docs/contract.md §4 and the troubleshooting page describe.
  *
  * Exactly one token-endpoint request across processes: the refresh runs inside a vault update,
  * so it holds `vault.lock` from the re-read through the token request to the write. Everyone

@@ -1,5 +1,5 @@
 /**
- * When a stored OAuth2 access token must be refreshed (CONTRACT §4): at or after
+ * When a stored OAuth2 access token must be refreshed (docs/contract.md §4): at or after
  * `expires_at - 300 s`. A record without `expires_at` is never refreshed; API keys never are.
  *
  * Short-lived tokens (lifetime `expires_at - obtained_at` of 300 s or less) would be inside the

@@ -25,7 +25,7 @@ import { UsageError } from "../errors.ts";
 import type { CommandSpec, FlagSpec, FlagValue, GlobalOptions, ParsedCommandLine } from "./spec.ts";
 import { suggest } from "./suggest.ts";
 
-/** The flags every command accepts (CONTRACT §5). */
+/** The flags every command accepts (docs/contract.md §5). */
 export const GLOBAL_FLAGS: readonly FlagSpec[] = [
   { name: "json", type: "boolean", description: "print machine-readable JSON" },
   { name: "quiet", type: "boolean", description: "print only results and errors" },

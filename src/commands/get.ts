@@ -1,6 +1,6 @@
 /**
  * `authsome get <provider>`: a connection's metadata (secrets redacted unless `--show-secret`),
- * or one field with `--field`. Applies the refresh rule first (CONTRACT §4).
+ * or one field with `--field`. Applies the refresh rule first (docs/contract.md §4).
  *
  * @module
  */

@@ -1,6 +1,6 @@
 /**
  * All CLI output goes through here: human text, `--json`, `--quiet`, colour, and the error
- * format of CONTRACT §5 (`Error: <message>` plus the fixing command; JSON
+ * format of docs/contract.md §5 (`Error: <message>` plus the fixing command; JSON
  * `{"error": "<code>", "message": "..."}`).
  *
  * @module

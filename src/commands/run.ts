@@ -60,8 +60,11 @@ export async function run(invocation: Invocation): Promise<number> {
     nested = true;
   } else {
     const { startProxySession } = await import("../run/proxy_session.ts");
+    const { nodeProxyWarning } = await import("../run/node_child.ts");
     const session = await startProxySession(ctx, { providers, connection });
     for (const warning of session.warnings) out.warn(warning);
+    const nodeWarning = nodeProxyWarning(command);
+    if (nodeWarning) out.warn(nodeWarning);
     env = buildChildEnv(platform.envAll(), new Map(), session.env);
     sources = session.sources;
     cleanup = () => session.close();

@@ -59,7 +59,7 @@ export interface CommandSpec {
 /** Parsed value of a flag. */
 export type FlagValue = string | number | boolean | string[];
 
-/** Options every command accepts (CONTRACT §5). */
+/** Options every command accepts (docs/contract.md §5). */
 export interface GlobalOptions {
   json: boolean;
   quiet: boolean;

@@ -447,7 +447,7 @@ export const COMMANDS: readonly CommandSpec[] = [
             valueName: "<name>",
             repeatable: true,
             completeWith: "provider",
-            description: "a provider the grant covers (repeatable, or comma-separated)",
+            description: "a provider the grant covers (or several, comma-separated)",
           },
           {
             name: "host",

@@ -12,7 +12,7 @@ import type { ExportEntry } from "../auth/export.ts";
 import type { HomePaths } from "../model/home.ts";
 import { Secret } from "../model/secret.ts";
 
-/** The daemon's state files under `<home>/daemon/` (CONTRACT §3). */
+/** The daemon's state files under `<home>/daemon/` (docs/contract.md §3). */
 export interface DaemonFiles {
   dir: string;
   /** The TCP port; written last when the daemon starts, removed first when it stops. */

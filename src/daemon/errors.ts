@@ -1,7 +1,7 @@
 /**
  * How daemon failures travel over HTTP: every error is a JSON body
  * `{error, message, hint?, exit_code}` where `error` is the CLI's `--json` error code and
- * `exit_code` the CONTRACT §6 exit code the CLI would have used, with the HTTP status below.
+ * `exit_code` the docs/contract.md §6 exit code the CLI would have used, with the HTTP status below.
  * The client turns such a body back into the same error class, so `get` and `export` fail the
  * same way with and without a daemon.
  *

@@ -8,7 +8,8 @@
  */
 import type { AuthsomeContext } from "../auth/context.ts";
 import { registerSecretValue } from "../model/secret.ts";
-import { SYSTEM_CA_FILES } from "../run/proxy_session.ts";
+import { readParentCas } from "../run/ca_bundle.ts";
+import { type ChildProxyEnv, childProxyEnv } from "../run/proxy_parts.ts";
 import { UsageError } from "../errors.ts";
 import { mintGrant, revokeGrant, type ServedGrant, servedGrant } from "./grant_client.ts";
 
@@ -62,50 +63,29 @@ async function childEnvFor(
   revokeAtEnd: boolean,
 ): Promise<GrantRun> {
   const platform = ctx.platform;
-  const files: string[] = [];
+  let child: ChildProxyEnv | null = null;
   try {
-    let systemRoots = "";
-    for (const file of SYSTEM_CA_FILES) {
-      const text = await platform.fs.readTextFile(file).catch(() => null);
-      if (text) {
-        systemRoots = text.endsWith("\n") ? text : `${text}\n`;
-        break;
-      }
-    }
-    const bundle = await platform.makeTempFile(
-      "authsome-ca-",
-      systemRoots + minted.ca_certificate_pem,
-    );
-    files.push(bundle);
-    const caOnly = await platform.makeTempFile("authsome-ca-only-", minted.ca_certificate_pem);
-    files.push(caOnly);
-    const proxyUrl = `http://${minted.name}:${token}@127.0.0.1:${minted.proxy_port}`;
-    const noProxy = [
-      platform.env("NO_PROXY") ?? platform.env("no_proxy"),
-      "127.0.0.1,localhost,::1",
-    ]
-      .filter(Boolean).join(",");
+    const parentCas = await readParentCas(platform);
+    child = await childProxyEnv(platform, {
+      proxyUrl: `http://${minted.name}:${token}@127.0.0.1:${minted.proxy_port}`,
+      caCertificatePem: minted.ca_certificate_pem,
+      parentCas,
+    });
     const env: Record<string, string> = {
       ...minted.placeholders,
-      HTTP_PROXY: proxyUrl,
-      HTTPS_PROXY: proxyUrl,
-      http_proxy: proxyUrl,
-      https_proxy: proxyUrl,
-      NO_PROXY: noProxy,
-      no_proxy: noProxy,
-      AUTHSOME_PROXY_MODE: "1",
+      ...child.env,
       AUTHSOME_GRANT: minted.name,
-      SSL_CERT_FILE: bundle,
-      REQUESTS_CA_BUNDLE: bundle,
-      CURL_CA_BUNDLE: bundle,
-      GIT_SSL_CAINFO: bundle,
-      DENO_CERT: bundle,
-      NODE_EXTRA_CA_CERTS: caOnly,
     };
+    const warnings = [
+      ...minted.warnings,
+      ...parentCas.unreadable.map((file) =>
+        `cannot read CA certificates from ${file}; the child will not trust them`
+      ),
+    ];
     return {
       env,
       sources: minted.sources,
-      warnings: minted.warnings,
+      warnings,
       expiresAt: minted.expires_at,
       async close() {
         if (revokeAtEnd) {
@@ -113,12 +93,12 @@ async function childEnvFor(
             ctx.log.debug(`grant ${minted.name} not revoked: ${(error as Error).message}`)
           );
         }
-        for (const file of files) await platform.fs.remove(file);
+        await child?.close();
       },
     };
   } catch (error) {
     if (revokeAtEnd) await revokeGrant(ctx, minted.name).catch(() => {});
-    for (const file of files) await platform.fs.remove(file);
+    await child?.close();
     throw error;
   }
 }

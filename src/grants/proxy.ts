@@ -11,12 +11,11 @@ import type { AuthsomeContext } from "../auth/context.ts";
 import type { AuthHeader } from "../auth/headers.ts";
 import { findConnection, loginCommand } from "../auth/connections.ts";
 import { CredentialMissingError } from "../errors.ts";
-import { envVarNames } from "../providers/registry.ts";
 import { loadOrCreateCa } from "../run/ca_store.ts";
 import { CredentialHeaders } from "../run/credential_headers.ts";
 import { type CredentialLookup, type CredentialRequest, Interceptor } from "../run/interceptor.ts";
 import { startProxy } from "../run/proxy.ts";
-import { oauthUrls, PROXY_PLACEHOLDER } from "../run/proxy_session.ts";
+import { routedConnection, upstreamTrust } from "../run/proxy_parts.ts";
 import { buildRoutes, type RouteEntry } from "../run/routing.ts";
 import { selectConnections } from "../run/selection.ts";
 import { LeafCache } from "../run/x509.ts";
@@ -109,38 +108,34 @@ export async function startGrantProxy(
         hint: loginCommand(provider, {}),
       });
     }
-    const hostUrl = stored?.hostUrl ?? definition.host_url;
-    if (!hostUrl) {
-      warnings.push(`${provider} has no host_url; its requests cannot be given credentials`);
-      continue;
-    }
-    const baseUrl = stored?.baseUrl ?? definition.oauth?.base_url ?? null;
-    entries.push({ provider, connection, hostUrl, excludedUrls: oauthUrls(definition, baseUrl) });
-    const names = envVarNames(definition);
-    placeholders[definition.auth_type === "api_key" ? names.api_key : names.access_token] =
-      PROXY_PLACEHOLDER;
+    const routed = routedConnection(definition, connection, stored, warnings);
+    if (!routed) continue;
+    entries.push(routed.entry);
+    Object.assign(placeholders, routed.placeholders);
     sources.push(`${provider}/${connection}`);
   }
   const table = buildRoutes(entries);
   for (const problem of table.problems) {
     warnings.push(`${problem.provider}: ${problem.value}: ${problem.reason}`);
   }
+  // The daemon's own environment says which extra CAs and which proxy reach the real hosts.
+  const upstream = await upstreamTrust(ctx.platform, warnings);
   const ca = await loadOrCreateCa(ctx);
   const interceptor = new Interceptor(ctx.platform, {
     leaves: new LeafCache(ca, { now: () => new Date(ctx.platform.clock.now()) }),
     table,
     credentials: new GrantCredentials(ctx, grants, name),
     log: ctx.log,
+    caCerts: upstream.caCerts,
+    upstreamProxy: upstream.proxy,
   });
   const proxy = startProxy(ctx.platform, {
     table,
     interceptor,
     log: ctx.log,
     credentials: `${name}:${token}`,
+    upstreamProxy: upstream.proxy,
   });
-  grants.onEnd(name, async () => {
-    await proxy.close();
-    await interceptor.close();
-  });
+  grants.onEnd(name, () => proxy.close());
   return { port: proxy.port, caCertificatePem: ca.certificatePem, placeholders, sources, warnings };
 }

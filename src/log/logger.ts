@@ -1,5 +1,5 @@
 /**
- * The debug logger (CONTRACT §7). DEBUG and up always go to the rotating file
+ * The debug logger (docs/contract.md §7). DEBUG and up always go to the rotating file
  * (`<home>/logs/authsome.log`, or `--log-file <path>`, or nowhere with `--log-file ""`);
  * stderr gets `Warning: …` and `Error: …`, plus DEBUG and INFO lines with `--verbose`.
  *

@@ -1,5 +1,5 @@
 /**
- * Secret redaction at the log sink (CONTRACT §7). Call sites log freely; every line passes
+ * Secret redaction at the log sink (docs/contract.md §7). Call sites log freely; every line passes
  * through here before it reaches a file or the terminal. Three layers, applied in this order:
  *
  * 1. exact values of the secrets this process has loaded (plus their URL- and JSON-escaped

@@ -1,5 +1,5 @@
 /**
- * A size-rotating log file (CONTRACT §3, §7): `authsome.log`, rotated to `authsome.log.1` …
+ * A size-rotating log file (docs/contract.md §3, §7): `authsome.log`, rotated to `authsome.log.1` …
  * `.5` when the next write would pass the size limit, like Python's `RotatingFileHandler`.
  * Several authsome processes may share the file: appends are single `O_APPEND` writes, and
  * rotation happens under `<path>.lock` with the size checked again once the lock is held, so

@@ -1,5 +1,5 @@
 /**
- * Stored records (CONTRACT §3): connections, OAuth clients and per-provider metadata, and their
+ * Stored records (docs/contract.md §3): connections, OAuth clients and per-provider metadata, and their
  * record ids in the vault. In memory, secret fields are {@linkcode Secret}s; they become plain
  * strings only inside the encrypted vault (`toData`) or when deliberately revealed.
  *

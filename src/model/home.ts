@@ -1,5 +1,5 @@
 /**
- * The layout of the authsome home directory (CONTRACT §3), and the check that it is safe to use.
+ * The layout of the authsome home directory (docs/contract.md §3), and the check that it is safe to use.
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * Provider definitions (CONTRACT §8, spec §3.1), as they look after validation: every optional
+ * Provider definitions (docs/contract.md §8, spec §3.1), as they look after validation: every optional
  * field is present (null or its default), so callers never re-derive defaults. The JSON the
  * definition came from is kept in `raw`, unknown fields included, for `inspect` and round trips.
  *

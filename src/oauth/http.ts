@@ -1,6 +1,6 @@
 /**
  * The HTTP plumbing every OAuth endpoint call shares: one request with a timeout that also
- * honours Ctrl-C, fetch failures mapped to the short reason phrases of CONTRACT §4, body
+ * honours Ctrl-C, fetch failures mapped to the short reason phrases of docs/contract.md §4, body
  * parsing (JSON or form-encoded), the OAuth `error` check (before the status, because GitHub
  * and Slack send errors with HTTP 200) and client authentication (RFC 6749 §2.3.1).
  *
@@ -57,7 +57,7 @@ export function throwIfInterrupted(deps: Pick<OAuthDeps, "signal">): void {
  * behind once the request is done).
  *
  * @throws InterruptedError when `deps.signal` aborts (before or during the request).
- * @throws EndpointUnreachableError with a CONTRACT §4 reason for every network failure.
+ * @throws EndpointUnreachableError with a docs/contract.md §4 reason for every network failure.
  */
 export async function sendRequest(
   deps: OAuthDeps,

@@ -2,7 +2,7 @@
  * Requests to the token endpoint (RFC 6749 §3.2): one function for every grant, plus the two
  * grants authsome uses most (authorization code with PKCE, refresh).
  *
- * Failures are typed for the refresh classification of CONTRACT §4:
+ * Failures are typed for the refresh classification of docs/contract.md §4:
  * - `EndpointUnreachableError` with `reason` exactly `connection timed out`,
  *   `connection refused`, `could not resolve host <host>`, `network error: <short>`,
  *   `HTTP <n> from token endpoint` (5xx, 429, and other statuses without an OAuth error), or

@@ -93,7 +93,7 @@ export class OAuthProtocolError extends AuthenticationError {
 
 /**
  * The endpoint could not be used: DNS failure, refused connection, timeout, HTTP 5xx or 429,
- * or a body that is not a token response. `reason` is the short phrase of CONTRACT §4:
+ * or a body that is not a token response. `reason` is the short phrase of docs/contract.md §4:
  * `connection timed out`, `connection refused`, `could not resolve host <host>`,
  * `HTTP 503 from token endpoint`.
  */

@@ -5,7 +5,7 @@
  * @module
  */
 import { denoFileSystem } from "./deno_fs.ts";
-import { connectTcp, listenTcp, loopbackRequest, serve, serveTls } from "./deno_net.ts";
+import { connectTcp, listenTcp, loopbackRequest, serve } from "./deno_net.ts";
 import {
   onInterrupt,
   onTerminate,
@@ -20,6 +20,13 @@ import type { Platform } from "./types.ts";
 
 export { denoFileSystem } from "./deno_fs.ts";
 export { denoTerminal } from "./deno_terminal.ts";
+
+/**
+ * The TLS code uses `node:tls`, and the first `node:` import makes Deno set up its Node
+ * compatibility layer (tens of milliseconds): loaded only when `run` or a grant needs it, never
+ * on `get`'s path.
+ */
+const tls = () => import("./deno_tls.ts");
 
 /** The platform of the running Deno process. */
 export function denoPlatform(): Platform {
@@ -48,8 +55,12 @@ export function denoPlatform(): Platform {
     onTerminate,
     selfCommand,
     listenTcp,
-    connectTcp,
-    serveTls,
+    connectTcp: async (hostname, port, options) =>
+      options?.via
+        ? (await tls()).connectTcpThrough(options.via, hostname, port)
+        : await connectTcp(hostname, port),
+    connectTls: async (...args) => (await tls()).connectTls(...args),
+    acceptTls: async (...args) => (await tls()).acceptTls(...args),
     async makeTempFile(prefix, content) {
       const path = await Deno.makeTempFile({ prefix });
       await Deno.chmod(path, 0o600);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { createBrowserOpener } from "./browser.ts";
+import type { BrowserOpenerDeps } from "./browser.ts";
 
 /** The command line that starts this program again (used to launch the daemon). */
 export function selfCommand(): string[] {
@@ -37,8 +37,17 @@ export function removeOpenedPages(): void {
   for (const path of [...pages.keys()]) removePage(path);
 }
 
+let opener: ((url: string) => Promise<boolean>) | null = null;
+
 /** Opens `url` in the user's browser (or `AUTHSOME_BROWSER`); false if it could not start. */
-export const openBrowser: (url: string) => Promise<boolean> = createBrowserOpener({
+export async function openBrowser(url: string): Promise<boolean> {
+  // Only logins open a browser: the opener is loaded then, not on every start-up.
+  const { createBrowserOpener } = await import("./browser.ts");
+  opener ??= createBrowserOpener(OPENER_DEPS);
+  return await opener(url);
+}
+
+const OPENER_DEPS: BrowserOpenerDeps = {
   env: (name) => Deno.env.get(name),
   os: Deno.build.os,
   async writePrivatePage(html) {
@@ -68,7 +77,7 @@ export const openBrowser: (url: string) => Promise<boolean> = createBrowserOpene
     writer.write(new TextEncoder().encode(stdin)).then(() => writer.close()).catch(() => {});
     return true;
   },
-});
+};
 
 /** Calls `listener` on Ctrl-C; returns a function that removes it. */
 export function onInterrupt(listener: () => void): () => void {

@@ -134,13 +134,25 @@ export interface LocalServer {
   close(): Promise<void>;
 }
 
-/** A TCP connection as byte streams. */
-export interface TcpConnection {
-  /** Our end's port: lets a loopback server we also run recognise this connection. */
-  readonly localPort: number;
+/** A two-way byte stream (a socket, or TLS spoken over one). */
+export interface ByteStream {
   readonly readable: ReadableStream<Uint8Array>;
   readonly writable: WritableStream<Uint8Array>;
   close(): void;
+}
+
+/** A TCP connection as byte streams. */
+export interface TcpConnection extends ByteStream {
+  /** Our end's port. */
+  readonly localPort: number;
+}
+
+/** An HTTP proxy to reach a destination through (with CONNECT). */
+export interface UpstreamProxy {
+  hostname: string;
+  port: number;
+  /** `Proxy-Authorization` value, if the proxy wants one. */
+  authorization?: string;
 }
 
 /** A TCP listener on a loopback address. */
@@ -238,13 +250,26 @@ export interface Platform {
   selfCommand(): string[];
   /** Listens for TCP on a loopback address (the `run` proxy). */
   listenTcp(hostname: string, port: number): TcpListener;
-  /** Opens a TCP connection. */
-  connectTcp(hostname: string, port: number): Promise<TcpConnection>;
-  /** Serves HTTPS on a loopback address with the given PEM certificate chain and key. */
-  serveTls(
-    options: ServeOptions & { cert: string; key: string },
-    handler: (request: Request, client: { port: number }) => Response | Promise<Response>,
-  ): Promise<LocalServer>;
+  /** Opens a TCP connection, directly or through an HTTP proxy (`via`, with CONNECT). */
+  connectTcp(
+    hostname: string,
+    port: number,
+    options?: { via?: UpstreamProxy | null },
+  ): Promise<TcpConnection>;
+  /**
+   * Opens a verified TLS connection (HTTP/1.1) to `hostname:port`, trusting `caCerts` besides
+   * the default roots, directly or through an HTTP proxy (`via`). Resolves after the handshake.
+   */
+  connectTls(
+    hostname: string,
+    port: number,
+    options: { caCerts: string[]; via?: UpstreamProxy | null },
+  ): Promise<TcpConnection>;
+  /**
+   * Speaks TLS as the server (HTTP/1.1) over a stream already held, with the given PEM
+   * certificate chain and key; resolves the decrypted stream after the handshake.
+   */
+  acceptTls(stream: ByteStream, options: { cert: string; key: string }): Promise<ByteStream>;
   /** Creates a temporary file with `content` (mode 0600) and returns its path. */
   makeTempFile(prefix: string, content: string): Promise<string>;
 }

@@ -203,7 +203,9 @@ export class ProviderRegistry {
     raw: unknown,
     options: RegisterOptions = {},
   ): Promise<ProviderDefinition> {
-    const definition = validateProvider(raw, options.origin ?? "provider definition");
+    const definition = validateProvider(raw, options.origin ?? "provider definition", {
+      registering: true,
+    });
     const { name } = definition;
     const dir = providersDir(home);
     const path = `${dir}/${name}.json`;

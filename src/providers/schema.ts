@@ -26,6 +26,7 @@ import {
   TOKEN_ENDPOINT_AUTH_METHODS,
 } from "../model/provider.ts";
 import { Fields, hasControlChars, isObject, regexError, typeName } from "./fields.ts";
+import { anchoredForm, backtrackingProblem, hostPatternProblem } from "./regex_safety.ts";
 
 const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 const MAX_NAME_LENGTH = 64;
@@ -53,7 +54,7 @@ function checkName(fields: Fields): string {
  * `host_url` may use `{base_url}` (the predecessor's multi-tenant definitions do): it is checked
  * with the `oauth.base_url` in place (or a placeholder host) and resolved at login.
  */
-function checkHostUrl(fields: Fields): string | null {
+function checkHostUrl(fields: Fields, registering: boolean): string | null {
   const value = fields.string("host_url");
   if (value === null) return null;
   if (value.includes("{base_url}") && !value.startsWith("regex:")) {
@@ -66,6 +67,21 @@ function checkHostUrl(fields: Fields): string | null {
     if (pattern === "") fields.fail("host_url", "regex: needs a pattern after the colon");
     const problem = regexError(pattern);
     if (problem) fields.fail("host_url", problem);
+    // Files installed before anchors were required still load (`run` will not route by an
+    // unsafe one); `register` insists.
+    const unsafe = registering ? hostPatternProblem(pattern) : backtrackingProblem(pattern);
+    if (unsafe) {
+      // Anchoring alone may fix it; otherwise say what else is wrong, with an example.
+      const anchored = anchoredForm(pattern);
+      const stillUnsafe = hostPatternProblem(anchored);
+      const hint = stillUnsafe === null
+        ? `In the file, write "host_url": ${JSON.stringify(`regex:${anchored}`)}`
+        : 'For example: "host_url": "regex:^(?:[a-z0-9-]+\\\\.)?example\\\\.com$"';
+      throw new ProviderDefinitionError(
+        `${fields.origin}: ${fields.path("host_url")}: ${stillUnsafe ?? unsafe}`,
+        { hint },
+      );
+    }
     return value;
   }
   if (value.includes("://")) return fields.plainUrl("host_url");
@@ -169,7 +185,9 @@ function checkApiKey(top: Fields): ApiKeyBlock {
     );
   }
   const key_pattern = block.string("key_pattern");
-  const problem = key_pattern === null ? null : regexError(key_pattern);
+  const problem = key_pattern === null
+    ? null
+    : regexError(key_pattern) ?? backtrackingProblem(key_pattern);
   if (problem) block.fail("key_pattern", problem);
   return {
     header_name,
@@ -211,9 +229,14 @@ function checkClient(top: Fields): ClientEnv {
 /**
  * Validates a parsed JSON provider definition and returns it normalised (defaults filled in,
  * `raw` holding a copy of the input). Throws {@linkcode ProviderDefinitionError} with a message
- * of the form `<origin>: <field path>: <problem>`.
+ * of the form `<origin>: <field path>: <problem>`. `registering` adds the rules only new
+ * definitions must follow (regex host patterns anchored with `^...$`).
  */
-export function validateProvider(raw: unknown, origin: string): ProviderDefinition {
+export function validateProvider(
+  raw: unknown,
+  origin: string,
+  options: { registering?: boolean } = {},
+): ProviderDefinition {
   if (!isObject(raw)) {
     throw new ProviderDefinitionError(`${origin}: must be a JSON object, got ${typeName(raw)}`);
   }
@@ -245,7 +268,7 @@ export function validateProvider(raw: unknown, origin: string): ProviderDefiniti
     schema_version: 1,
     name,
     display_name,
-    host_url: checkHostUrl(top),
+    host_url: checkHostUrl(top, options.registering ?? false),
     export: { env: checkExport(top) },
     client: checkClient(top),
     docs: top.plainUrl("docs"),

@@ -13,7 +13,7 @@ import { isObject, type Json, readKeys } from "./fields.ts";
 import { validateProvider } from "./schema.ts";
 import { closestMatch } from "./suggest.ts";
 
-/** The documented fields of each block (CONTRACT §8, the predecessor's schema). */
+/** The documented fields of each block (docs/contract.md §8, the predecessor's schema). */
 const DOCUMENTED: Record<string, readonly string[]> = {
   "": [
     "$schema",

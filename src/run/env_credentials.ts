@@ -1,6 +1,6 @@
 /**
  * Credentials for `run --env`: each selected provider's token or key under its `export.env`
- * names, refreshed first (CONTRACT §4). Refresh tokens are never injected.
+ * names, refreshed first (docs/contract.md §4). Refresh tokens are never injected.
  *
  * @module
  */

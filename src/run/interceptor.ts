@@ -1,29 +1,38 @@
 /**
- * TLS termination for routed hosts. Each intercepted host gets an HTTPS server on 127.0.0.1
- * with a leaf certificate for that host (signed by the local authsome CA); the proxy pipes the
- * client's CONNECT tunnel into it. Its handler sets the auth header of the connection the
- * routing table picks and forwards the request upstream over verified TLS.
+ * TLS termination for routed hosts, in process: the proxy hands over the child's CONNECT
+ * tunnel, this speaks TLS to the child over it with a leaf certificate for the host (signed by
+ * the local authsome CA) and relays HTTP/1.1 to the real host over verified TLS. There is no
+ * listening socket, so no other local process can reach the terminator.
+ *
+ * Only request heads are rewritten (the auth header of the connection the routing table picks
+ * is set, proxy headers dropped); request bodies and whole responses are passed through byte
+ * for byte, so compressed (`gzip`, `br`, `deflate`, ...) and chunked responses reach the
+ * client exactly as the server sent them.
  *
  * @module
  */
 import type { LogSink } from "../auth/context.ts";
-import type { LocalServer, Platform } from "../platform/types.ts";
+import type { ByteStream, Platform, TcpConnection } from "../platform/types.ts";
 import type { AuthHeader } from "../auth/headers.ts";
+import {
+  BadRequest,
+  bodyFraming,
+  ByteReader,
+  closingResponse,
+  copyBody,
+  headerValues,
+  MAX_HEAD,
+  parseRequestHead,
+  type RequestHead,
+  serializeHead,
+} from "./http1.ts";
 import { route, type RouteTable } from "./routing.ts";
+import { describeUpstreamFailure } from "./upstream_failure.ts";
+import type { UpstreamProxyPicker } from "./upstream_proxy.ts";
 import type { LeafCache } from "./x509.ts";
 
-/** Request and response headers that belong to one hop, not to the end-to-end message. */
-const HOP_BY_HOP = [
-  "connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-];
+/** Request headers meant for the proxy, never forwarded. */
+const PROXY_HEADERS = ["proxy-authorization", "proxy-connection"];
 
 /** The request a credential is looked up for (lets a lookup enforce limits per request). */
 export interface CredentialRequest {
@@ -36,79 +45,168 @@ export interface CredentialRequest {
 /**
  * Where the interceptor gets auth headers (`CredentialHeaders`, or a grant's checked lookup).
  * An error carrying a numeric `refusalStatus` (a refusal, such as a grant's limits) is answered
- * with that status and its message instead of forwarding the request.
+ * with that status and its message, and the request is not forwarded.
  */
 export interface CredentialLookup {
   header(provider: string, connection: string, request?: CredentialRequest): Promise<AuthHeader>;
 }
 
-/** Where the child's tunnel for host:port should be piped. */
+interface Refusal {
+  status: number;
+  message: string;
+}
+
+/** Relays intercepted tunnels. */
 export class Interceptor {
   readonly #platform: Platform;
   readonly #leaves: LeafCache;
   readonly #table: RouteTable;
   readonly #credentials: CredentialLookup;
   readonly #log: LogSink;
-  readonly #servers = new Map<string, Promise<LocalServer>>();
-  /** Local ports of the proxy's own connections to the TLS servers: the only clients served. */
-  readonly #allowed = new Set<number>();
+  readonly #caCerts: string[];
+  readonly #upstreamProxy: UpstreamProxyPicker;
   readonly #warned = new Set<string>();
 
   constructor(
     platform: Platform,
-    parts: { leaves: LeafCache; table: RouteTable; credentials: CredentialLookup; log: LogSink },
+    parts: {
+      leaves: LeafCache;
+      table: RouteTable;
+      credentials: CredentialLookup;
+      log: LogSink;
+      /** Extra CA certificates (PEM) trusted for upstream connections. */
+      caCerts?: string[];
+      /** The parent's proxy to reach a host through, if any. */
+      upstreamProxy?: UpstreamProxyPicker;
+    },
   ) {
     this.#platform = platform;
     this.#leaves = parts.leaves;
     this.#table = parts.table;
     this.#credentials = parts.credentials;
     this.#log = parts.log;
+    this.#caCerts = parts.caCerts ?? [];
+    this.#upstreamProxy = parts.upstreamProxy ?? (() => null);
   }
 
-  /** The local port of the TLS server for `host:port` (started on first use). */
-  async portFor(host: string, port: number): Promise<number> {
-    const key = `${host}:${port}`;
-    let server = this.#servers.get(key);
-    if (!server) {
-      server = this.#start(host, port);
-      this.#servers.set(key, server);
-      server.catch(() => this.#servers.delete(key));
-    }
-    return (await server).port;
-  }
-
-  async #start(host: string, port: number): Promise<LocalServer> {
+  /** Terminates TLS on the child's tunnel to `host:port` and relays until either side closes. */
+  async handle(tunnel: ByteStream, host: string, port: number): Promise<void> {
     const leaf = await this.#leaves.get(host);
-    return await this.#platform.serveTls(
-      { hostname: "127.0.0.1", port: 0, cert: leaf.certificatePem, key: leaf.privateKeyPkcs8Pem },
-      (request, client) =>
-        this.#allowed.has(client.port)
-          ? this.#forward(request, host, port)
-          // Anything else on this machine that finds the port must not get credentials.
-          : new Response("authsome proxy: forbidden\n", { status: 403 }),
-    );
+    let client: ByteStream;
+    try {
+      client = await this.#platform.acceptTls(tunnel, {
+        cert: leaf.certificatePem,
+        key: leaf.privateKeyPkcs8Pem,
+      });
+    } catch (error) {
+      this.#log.debug("proxy: TLS handshake with the client failed", {
+        host,
+        error: (error as Error).message,
+      });
+      return;
+    }
+    const reader = new ByteReader(client.readable.getReader());
+    const toClient = client.writable.getWriter();
+    let upstream: TcpConnection | null = null;
+    let responses: Promise<void> = Promise.resolve();
+    try {
+      while (true) {
+        let head: RequestHead;
+        let framing;
+        try {
+          const bytes = await reader.until("\r\n\r\n", MAX_HEAD);
+          if (bytes === null) break;
+          head = parseRequestHead(bytes);
+          framing = bodyFraming(head);
+        } catch (error) {
+          if (!(error instanceof BadRequest)) throw error;
+          this.#log.debug("proxy: bad request", { host, error: error.message });
+          if (!upstream) {
+            await toClient.write(
+              closingResponse(400, "Bad Request", `authsome proxy: ${error.message}\n`),
+            );
+          }
+          break;
+        }
+        // Before anything goes upstream: a refused request must not reach the host at all.
+        const refusal = await this.#rewrite(head, host, port);
+        if (refusal) {
+          this.#log.debug("proxy: request refused", { host, status: refusal.status });
+          if (!upstream) {
+            await toClient.write(
+              closingResponse(
+                refusal.status,
+                refusal.status === 403 ? "Forbidden" : "Refused",
+                `authsome proxy: ${refusal.message}\n`,
+              ),
+            );
+          }
+          // With responses still coming on a kept-alive connection, it is cut instead.
+          break;
+        }
+        if (!upstream) {
+          try {
+            upstream = await this.#platform.connectTls(host, port, {
+              caCerts: this.#caCerts,
+              via: this.#upstreamProxy(host, port),
+            });
+          } catch (error) {
+            const reason = describeUpstreamFailure(error, host, port);
+            this.#log.debug("proxy upstream failed", { host, port, reason });
+            await toClient.write(
+              closingResponse(502, "Bad Gateway", `authsome proxy: ${reason}\n`),
+            );
+            break;
+          }
+          responses = relayResponses(upstream, toClient);
+        }
+        const toUpstream = upstream.writable.getWriter();
+        try {
+          await toUpstream.write(serializeHead(head));
+          await copyBody(reader, framing, (bytes) => toUpstream.write(bytes));
+          if (headerValues(head, "upgrade").length > 0) {
+            // After a protocol switch (WebSocket) the connection is no longer HTTP: pass it on.
+            for await (const chunk of reader.rest()) await toUpstream.write(chunk);
+            break;
+          }
+        } finally {
+          toUpstream.releaseLock();
+        }
+      }
+    } catch (error) {
+      this.#log.debug("proxy: intercepted connection ended", {
+        host,
+        error: (error as Error).message,
+      });
+    } finally {
+      upstream?.close();
+      await responses;
+      await toClient.close().catch(() => {});
+      client.close();
+    }
   }
 
-  async #forward(request: Request, host: string, port: number): Promise<Response> {
-    const url = new URL(request.url);
-    const decision = route(this.#table, { host, port, path: url.pathname });
-    const headers = new Headers(request.headers);
-    for (const name of HOP_BY_HOP) headers.delete(name);
-    headers.delete("host");
+  /**
+   * Drops proxy headers and sets the routed connection's auth header, if any; returns the
+   * refusal when the credential lookup refuses this request (a grant's limits).
+   */
+  async #rewrite(head: RequestHead, host: string, port: number): Promise<Refusal | null> {
+    head.headers = head.headers.filter(([name]) => !PROXY_HEADERS.includes(name.toLowerCase()));
+    const decision = route(this.#table, { host, port, path: head.target });
     if (decision.kind === "inject") {
       try {
         const header = await this.#credentials.header(decision.provider, decision.connection, {
-          method: request.method,
+          method: head.method,
           host,
           port,
-          path: url.pathname,
+          path: head.target.split("?")[0],
         });
-        headers.set(header.name, header.value.reveal());
+        const name = header.name.toLowerCase();
+        head.headers = head.headers.filter(([n]) => n.toLowerCase() !== name);
+        head.headers.push([header.name, header.value.reveal()]);
       } catch (error) {
         const status = (error as { refusalStatus?: unknown }).refusalStatus;
-        if (typeof status === "number") {
-          return new Response(`authsome proxy: ${(error as Error).message}\n`, { status });
-        }
+        if (typeof status === "number") return { status, message: (error as Error).message };
         this.#warnOnce(
           `cred:${decision.provider}`,
           `no credential for ${decision.provider}: ${
@@ -118,29 +216,12 @@ export class Interceptor {
       }
     } else if (decision.kind === "ambiguous") {
       this.#warnOnce(
-        `amb:${host}${url.pathname}`,
-        `ambiguous proxy match for https://${host}:${port}${url.pathname}: ` +
+        `amb:${host}${head.target}`,
+        `ambiguous proxy match for https://${host}:${port}${head.target.split("?")[0]}: ` +
           `${decision.candidates.join(", ")}; forwarding unchanged`,
       );
     }
-    const authority = host.includes(":") ? `[${host}]` : host;
-    const upstream = `https://${authority}${
-      port === 443 ? "" : `:${port}`
-    }${url.pathname}${url.search}`;
-    try {
-      const response = await this.#platform.fetch(upstream, {
-        method: request.method,
-        headers,
-        body: request.body,
-        redirect: "manual",
-      });
-      const out = new Headers(response.headers);
-      for (const name of HOP_BY_HOP) out.delete(name);
-      return new Response(response.body, { status: response.status, headers: out });
-    } catch (error) {
-      this.#log.debug("proxy upstream failed", { upstream, error: (error as Error).message });
-      return new Response(`authsome proxy: upstream ${host}:${port} failed\n`, { status: 502 });
-    }
+    return null;
   }
 
   #warnOnce(key: string, message: string): void {
@@ -148,21 +229,24 @@ export class Interceptor {
     this.#warned.add(key);
     this.#log.warn(message);
   }
+}
 
-  /** Lets the proxy's connection from local port `port` through (until `forget`). */
-  allow(port: number): void {
-    this.#allowed.add(port);
-  }
-
-  /** Forgets a closed connection. */
-  forget(port: number): void {
-    this.#allowed.delete(port);
-  }
-
-  /** Stops every TLS server. */
-  async close(): Promise<void> {
-    const servers = [...this.#servers.values()];
-    this.#servers.clear();
-    await Promise.all(servers.map(async (s) => (await s.catch(() => null))?.close()));
+/** Copies the upstream's bytes to the client until the upstream closes, then ends the client. */
+async function relayResponses(
+  upstream: TcpConnection,
+  toClient: WritableStreamDefaultWriter<Uint8Array>,
+): Promise<void> {
+  const reader = upstream.readable.getReader();
+  try {
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      await toClient.write(value);
+    }
+  } catch {
+    // One side went away.
+  } finally {
+    reader.releaseLock();
+    await toClient.close().catch(() => {});
   }
 }

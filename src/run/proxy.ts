@@ -1,15 +1,18 @@
 /**
  * The `run` proxy: an HTTP proxy on 127.0.0.1 (ephemeral port). A CONNECT to a host the
- * routing table covers is piped into the interceptor (TLS terminated, auth header added); every
- * other CONNECT is tunnelled untouched to its destination. Plain-HTTP requests are forwarded
- * without credentials.
+ * routing table covers is handed to the interceptor in process (TLS terminated, auth header
+ * added); every other CONNECT is tunnelled untouched to its destination. Plain-HTTP requests
+ * are forwarded without credentials. A destination that cannot be reached gets a 502 saying
+ * why.
  *
  * @module
  */
 import type { LogSink } from "../auth/context.ts";
-import type { Platform, TcpConnection, TcpListener } from "../platform/types.ts";
+import type { ByteStream, Platform, TcpConnection, TcpListener } from "../platform/types.ts";
 import type { Interceptor } from "./interceptor.ts";
 import { hostNeedsInterception, normalizeHost, type RouteTable } from "./routing.ts";
+import { describeUpstreamFailure } from "./upstream_failure.ts";
+import type { UpstreamProxyPicker } from "./upstream_proxy.ts";
 
 const MAX_HEAD = 64 * 1024;
 const encoder = new TextEncoder();
@@ -110,14 +113,25 @@ function authorized(head: Head, expected: string): boolean {
 /** Starts the proxy; `credentials` is the `user:password` every request must present. */
 export function startProxy(
   platform: Platform,
-  parts: { table: RouteTable; interceptor: Interceptor; log: LogSink; credentials: string },
+  parts: {
+    table: RouteTable;
+    interceptor: Interceptor;
+    log: LogSink;
+    credentials: string;
+    /** The parent's proxy to reach a host through, if any. */
+    upstreamProxy?: UpstreamProxyPicker;
+  },
 ): RunningProxy {
+  const pick = parts.upstreamProxy ?? (() => null);
   const expected = `Basic ${btoa(parts.credentials)}`;
   const listener: TcpListener = platform.listenTcp("127.0.0.1", 0);
   const active = new Set<Promise<void>>();
+  const clients = new Set<TcpConnection>();
   const handle = async (client: TcpConnection) => {
+    clients.add(client);
     const reader = client.readable.getReader();
     let upstream: TcpConnection | null = null;
+    let established = false;
     try {
       const head = await readHead(reader);
       if (!head) return;
@@ -132,17 +146,16 @@ export function startProxy(
         const authority = parseAuthority(head.target, 443);
         if (!authority) return await reply(client, "HTTP/1.1 400 Bad Request\r\n\r\n");
         const [host, port] = authority;
-        const intercept = hostNeedsInterception(parts.table, host, port);
-        upstream = intercept
-          ? await platform.connectTcp("127.0.0.1", await parts.interceptor.portFor(host, port))
-          : await platform.connectTcp(host, port);
-        if (intercept) parts.interceptor.allow(upstream.localPort);
-        try {
+        if (hostNeedsInterception(parts.table, host, port)) {
+          established = true;
           await reply(client, "HTTP/1.1 200 Connection Established\r\n\r\n");
-          await pipeBoth(client, reader, upstream, head.rest);
-        } finally {
-          if (intercept) parts.interceptor.forget(upstream.localPort);
+          return await parts.interceptor.handle(tunnelOf(client, reader, head.rest), host, port);
         }
+        upstream = await connectOr502(platform, client, parts.log, host, port, pick);
+        if (!upstream) return;
+        established = true;
+        await reply(client, "HTTP/1.1 200 Connection Established\r\n\r\n");
+        await pipeBoth(client, reader, upstream, head.rest);
         return;
       }
       // Plain HTTP (absolute-form target): forwarded as is, never given credentials.
@@ -150,7 +163,15 @@ export function startProxy(
       if (!url || url.protocol !== "http:") {
         return await reply(client, "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
       }
-      upstream = await platform.connectTcp(normalizeHost(url.hostname), Number(url.port || 80));
+      upstream = await connectOr502(
+        platform,
+        client,
+        parts.log,
+        normalizeHost(url.hostname),
+        Number(url.port || 80),
+        pick,
+      );
+      if (!upstream) return;
       const lines = head.lines.filter((line) =>
         !/^(proxy-connection|connection|proxy-authorization):/i.test(line)
       );
@@ -159,10 +180,14 @@ export function startProxy(
       await pipeBoth(client, reader, upstream, concat(encoder.encode(rewritten), head.rest));
     } catch (error) {
       parts.log.debug("proxy connection failed", { error: (error as Error).message });
-      await reply(client, "HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n").catch(() => {});
+      if (!established) {
+        await reply(client, "HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n")
+          .catch(() => {});
+      }
     } finally {
       upstream?.close();
       client.close();
+      clients.delete(client);
     }
   };
   const accepting = (async () => {
@@ -177,9 +202,64 @@ export function startProxy(
     async close() {
       listener.close();
       await accepting;
+      // The child has exited; connections its own children still hold are cut.
+      for (const client of clients) client.close();
       await Promise.allSettled([...active]);
     },
   };
+}
+
+/** The CONNECT tunnel as a stream: the bytes read after the head, then the rest. */
+function tunnelOf(
+  client: TcpConnection,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  first: Uint8Array,
+): ByteStream {
+  let pending: Uint8Array | null = first.length > 0 ? first : null;
+  const readable = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (pending) {
+        controller.enqueue(pending);
+        pending = null;
+        return;
+      }
+      try {
+        const { value, done } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (error) {
+        controller.error(error);
+      }
+    },
+    cancel() {
+      client.close();
+    },
+  });
+  return { readable, writable: client.writable, close: () => client.close() };
+}
+
+/** Connects to `host:port`, or answers 502 with the reason and resolves null. */
+async function connectOr502(
+  platform: Platform,
+  client: TcpConnection,
+  log: LogSink,
+  host: string,
+  port: number,
+  pick: UpstreamProxyPicker,
+): Promise<TcpConnection | null> {
+  try {
+    return await platform.connectTcp(host, port, { via: pick(host, port) });
+  } catch (error) {
+    const reason = describeUpstreamFailure(error, host, port);
+    log.debug("proxy upstream failed", { host, port, reason });
+    const body = `authsome proxy: ${reason}\n`;
+    await reply(
+      client,
+      "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain; charset=utf-8\r\n" +
+        `Content-Length: ${encoder.encode(body).length}\r\nConnection: close\r\n\r\n${body}`,
+    ).catch(() => {});
+    return null;
+  }
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

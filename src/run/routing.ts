@@ -2,7 +2,7 @@
  * The `run` proxy's routing table: which connection's credential, if any, a request to
  * `host:port/path` gets. Pure: built from plain data, no I/O.
  *
- * A route comes from a provider's `host_url` (CONTRACT §8) in one of three forms:
+ * A route comes from a provider's `host_url` (docs/contract.md §8) in one of three forms:
  * - a bare host, optionally with a path: `api.github.com`, `api.example.com/v1`;
  * - a URL, optionally with a port and a path prefix: `https://api.example.com:8443/v1`;
  * - `regex:<pattern>`: a case-insensitive full match on the host (never the port or path).

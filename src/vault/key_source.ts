@@ -1,5 +1,5 @@
 /**
- * Finds the vault key. Sources, first match wins (CONTRACT §3):
+ * Finds the vault key. Sources, first match wins (docs/contract.md §3):
  * `AUTHSOME_MASTER_KEY` (base64 of 32 bytes, for CI), `AUTHSOME_PASSPHRASE` (PBKDF2-SHA256),
  * `master.key` (32 random bytes, base64, 0600, created on first use when no vault exists).
  *
@@ -35,7 +35,6 @@ import {
   MIN_PBKDF2_ITERATIONS,
   type VaultHeader,
 } from "./format.ts";
-import { parsePredecessorKeyFile } from "./predecessor.ts";
 
 /** A resolved key and the header parameters it implies. */
 export interface ResolvedKey {
@@ -101,7 +100,9 @@ async function readKeyFile(platform: Platform, paths: HomePaths): Promise<Uint8A
   if (text === null) return null;
   // The Python predecessor's JSON key file holds a key of the same kind: reusing it keeps its
   // store readable by `authsome import` and leaves the file as the predecessor wrote it.
-  const key = decodeKey(text) ?? parsePredecessorKeyFile(text);
+  // Loaded only for a key file that is not ours: `get` never pays for it.
+  const key = decodeKey(text) ??
+    (await import("./predecessor.ts")).parsePredecessorKeyFile(text);
   if (!key) {
     throw new KeySourceError(`the key file ${paths.masterKey} does not hold a base64 32-byte key`, {
       hint: `Restore ${paths.masterKey} from your backup`,

@@ -53,7 +53,6 @@ import {
 } from "./journal.ts";
 import { assertPrivate, resolveKey, wrongKey } from "./key_source.ts";
 import { findVaultLeftovers } from "./leftovers.ts";
-import { detectPredecessorHome, predecessorHomeError } from "./predecessor.ts";
 import { writeFailure } from "./write_failure.ts";
 
 /** A record's JSON content. Unknown fields are kept as they are. */
@@ -266,6 +265,8 @@ export class Vault {
 
   /** Without a vault of ours, a predecessor's credentials must not silently read as none. */
   async #refusePredecessorHome(): Promise<void> {
+    // Only a home without our vault gets here: the check is not loaded on `get`'s path.
+    const { detectPredecessorHome, predecessorHomeError } = await import("./predecessor.ts");
     const found = await detectPredecessorHome(this.#platform, this.#paths);
     if (found) throw predecessorHomeError(this.#paths, found);
   }

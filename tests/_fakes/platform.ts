@@ -89,8 +89,11 @@ export function fakePlatform(options: {
     envAll: () => ({ ...envVars }),
     runChild: (command, runOptions) => denoPlatform().runChild(command, runOptions),
     listenTcp: (hostname, port) => denoPlatform().listenTcp(hostname, port),
-    connectTcp: (hostname, port) => denoPlatform().connectTcp(hostname, port),
-    serveTls: (tlsOptions, handler) => denoPlatform().serveTls(tlsOptions, handler),
+    connectTcp: (hostname, port, tcpOptions) =>
+      denoPlatform().connectTcp(hostname, port, tcpOptions),
+    connectTls: (hostname, port, tlsOptions) =>
+      denoPlatform().connectTls(hostname, port, tlsOptions),
+    acceptTls: (stream, tlsOptions) => denoPlatform().acceptTls(stream, tlsOptions),
     makeTempFile: (prefix, content) => denoPlatform().makeTempFile(prefix, content),
     loopbackRequest: (port, request, timeoutMs) =>
       denoPlatform().loopbackRequest(port, request, timeoutMs),

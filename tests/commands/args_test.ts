@@ -248,7 +248,7 @@ Deno.test("parseCommandLine() does not mutate its input", () => {
   assert.deepEqual(argv, copy);
 });
 
-Deno.test("GLOBAL_FLAGS are the CONTRACT §5 global flags", () => {
+Deno.test("GLOBAL_FLAGS are the docs/contract.md §5 global flags", () => {
   const names = GLOBAL_FLAGS.map((f) => (f.short ? `-${f.short}/--${f.name}` : `--${f.name}`));
   assert.deepEqual(names, [
     "--json",

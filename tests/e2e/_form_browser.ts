@@ -3,12 +3,13 @@
  * at the given URL, then submits `FORM_SECRET` as a person would. Writes `FORM_OPENED_AT` (a
  * file path) first, so tests can tell whether a browser was opened at all.
  *
- * Usage: deno run -A tests/e2e/_form_browser.ts <url>
+ * Usage: echo <url> | deno run -A tests/e2e/_form_browser.ts <page>
  */
 for (const name of ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"]) {
   Deno.env.delete(name);
 }
-const url = Deno.args[0];
+// authsome hands its opener a private page to open and the URL itself on stdin (never argv).
+const url = (await new Response(Deno.stdin.readable).text()).trim();
 const marker = Deno.env.get("FORM_OPENED_AT");
 if (marker) await Deno.writeTextFile(marker, url);
 const page = await fetch(url);

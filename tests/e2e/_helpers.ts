@@ -116,7 +116,7 @@ export function stdoutJson<T = Record<string, unknown>>(result: CliResult): T {
 }
 
 /**
- * Asserts the `--json` failure shape of CONTRACT §5: exactly one JSON object on stdout with
+ * Asserts the `--json` failure shape of docs/contract.md §5: exactly one JSON object on stdout with
  * `error` (the machine code) and a non-empty `message`.
  */
 export function expectJsonError(result: CliResult, code: string, exit: number): {

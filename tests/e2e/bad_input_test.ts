@@ -1,5 +1,5 @@
 /**
- * End-to-end: bad input. Each case checks the message, the exit code (CONTRACT §6), the
+ * End-to-end: bad input. Each case checks the message, the exit code (docs/contract.md §6), the
  * `--json` error shape, and that `vault.enc` (and `vault.enc.bak`) are byte-for-byte unchanged.
  */
 import assert from "node:assert/strict";

@@ -1,5 +1,5 @@
 /**
- * Exactly one refresh across processes (CONTRACT §4): 30 CLI processes started together on a
+ * Exactly one refresh across processes (docs/contract.md §4): 30 CLI processes started together on a
  * connection inside the refresh window make one token request and all print the same new
  * token, against a server that rotates refresh tokens and revokes the whole grant when an old
  * refresh token is replayed.

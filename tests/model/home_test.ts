@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { homePaths, homeProblem, resolveHome } from "../../src/model/home.ts";
 
-Deno.test("homePaths lays out every file of CONTRACT §3 under the home", () => {
+Deno.test("homePaths lays out every file of docs/contract.md §3 under the home", () => {
   assert.deepEqual(homePaths("/h/.authsome"), {
     home: "/h/.authsome",
     vault: "/h/.authsome/vault.enc",

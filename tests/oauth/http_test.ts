@@ -23,7 +23,7 @@ function fetchFailure(detail: string): TypeError {
   });
 }
 
-Deno.test("networkReason: the CONTRACT §4 phrases on every OS's wording", () => {
+Deno.test("networkReason: the docs/contract.md §4 phrases on every OS's wording", () => {
   const host = "as.example";
   const cases: [unknown, string][] = [
     [

@@ -53,7 +53,7 @@ Deno.test("schema: host_url forms", () => {
       "api.acme.test",
       "localhost:8080",
       "https://api.acme.test/v1",
-      "regex:.*\\.acme\\.test",
+      "regex:^[a-z0-9-]+\\.acme\\.test$",
     ]
   ) {
     assert.equal(validateProvider(oauth({ host_url }), ORIGIN).host_url, host_url);
