@@ -149,7 +149,8 @@ async function loginAlive(home: string): Promise<CliResult & { alive: boolean }>
 
 async function killCampaign(kills: number) {
   const name = "kill -9";
-  await using server = await startFakeAuthServer({ accessTokenTtl: 120 });
+  // Tokens issued already due (expires_in 0): every `get` refreshes, whatever the window rule.
+  await using server = await startFakeAuthServer({ accessTokenTtl: 0 });
   let home = await oauthHome(server);
   const getRuns: number[] = [];
   const loginRuns: number[] = [];
@@ -277,7 +278,7 @@ async function fillTo(dir: string, free: number): Promise<void> {
 
 async function diskCampaign(rounds: number) {
   const name = "full disk";
-  await using server = await startFakeAuthServer({ accessTokenTtl: 120 });
+  await using server = await startFakeAuthServer({ accessTokenTtl: 0 });
   let exit0 = 0, exit7 = 0, otherExit = 0, unclear = 0, lost = 0, beforeRequest = 0;
   let afterAnswer = 0;
   const real = await withTmpfs(async (mount) => {
