@@ -5,6 +5,7 @@
  * @module
  */
 import { AuthsomeError, describeError } from "../errors.ts";
+import { findVaultLeftovers } from "../vault/leftovers.ts";
 import type { AuthsomeContext } from "./context.ts";
 import { connectionChecks } from "./doctor_connections.ts";
 
@@ -104,6 +105,18 @@ export async function runDoctor(ctx: AuthsomeContext): Promise<CheckResult[]> {
       }
       await lock.release();
       return "vault.lock can be taken";
+    }),
+  );
+  results.push(
+    await check("leftovers", async () => {
+      // Doctor only reports: the removal happens under vault.lock, in any command that writes.
+      const names = await findVaultLeftovers(fs, paths.home);
+      if (names.length === 0) return "no temp vault copies left by interrupted writes";
+      throw new CheckFailure(
+        `${names.length} temp vault ${names.length === 1 ? "copy" : "copies"} left by ` +
+          `interrupted writes (they may hold deleted secrets): ${names.join(", ")}`,
+        { hint: "authsome init    # removes them under the vault lock" },
+      );
     }),
   );
   results.push(

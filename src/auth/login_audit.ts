@@ -17,12 +17,14 @@ export async function auditedLogin<T>(
   try {
     result = await body();
   } catch (error) {
+    // The login's own failure is what the user must see: a home that refused the vault write
+    // refuses the audit line too, and that second error would hide which file and why.
     await ctx.audit.append({
       event: "login",
       ...entry,
       status: "failure",
       error: describeError(error),
-    });
+    }).catch(() => {});
     throw error;
   }
   await ctx.audit.append({ event: "login", ...entry, status: "success" });

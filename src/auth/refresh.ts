@@ -4,7 +4,9 @@
  * Exactly one token-endpoint request across processes: the refresh runs inside a vault update,
  * so it holds `vault.lock` from the re-read through the token request to the write. Everyone
  * else waiting on the lock then re-reads, finds the fresh token (or the failure a peer has just
- * recorded) and returns it without calling the provider again.
+ * recorded) and returns it without calling the provider again. The answer goes to the encrypted
+ * refresh journal (`src/vault/journal.ts`) before anything else, so a kill -9 or a full disk
+ * between the answer and the vault write does not lose the rotated refresh token.
  *
  * Outcomes:
  * - success: `connected`, new access token, new refresh token only if one was returned;
@@ -16,7 +18,7 @@
  * @module
  */
 import { describeError, RefreshError } from "../errors.ts";
-import type { Connection } from "../model/connection.ts";
+import { type Connection, connectionToData, RecordId } from "../model/connection.ts";
 import { rfc3339 } from "../model/timestamp.ts";
 import type { ProviderDefinition } from "../model/provider.ts";
 import { refreshAccessToken } from "../oauth/token_client.ts";
@@ -147,6 +149,8 @@ export async function refreshConnection(
       const reason = current.lastRefreshError!;
       return { kind: "failed", connection: current, reason, rejected: false, peer: true };
     }
+    // Disk room for the answer first: a full disk fails here, before the provider rotates.
+    await tx.reserveJournal();
     const result = await requestRefresh(ctx, definition, current, options.signal);
     // Milliseconds, so a failure can be ordered against a waiter's start.
     const stamped: Connection = {
@@ -154,7 +158,11 @@ export async function refreshConnection(
       lastRefreshAt: new Date(ctx.platform.clock.now()).toISOString(),
     };
     if (result.kind === "refreshed") {
-      await saveConnection(tx, { ...result.connection, lastRefreshAt: stamped.lastRefreshAt });
+      const refreshed = { ...result.connection, lastRefreshAt: stamped.lastRefreshAt };
+      // The rotated refresh token exists nowhere else: durable before anything else happens.
+      tx.put(RecordId.connection(profile, provider, connectionName), connectionToData(refreshed));
+      await tx.journal();
+      await saveConnection(tx, refreshed);
       return { kind: "refreshed", connection: result.connection };
     }
     if (result.rejected) {

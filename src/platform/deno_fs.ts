@@ -153,6 +153,15 @@ export const denoFileSystem: FileSystem = {
     await fsyncDirectory(dir);
   },
 
+  async overwrite(path, data) {
+    // Synchronous open and write: the bytes reach the page cache (and survive a kill -9) without
+    // waiting for a thread-pool round trip; only the fsync is asynchronous. Never through a link.
+    using file = openNoFollow(path, { write: true });
+    let written = 0;
+    while (written < data.length) written += file.writeSync(data.subarray(written));
+    await file.syncData();
+  },
+
   appendFile(path, data, { mode }) {
     try {
       using file = openNoFollow(path, { append: true, create: true, mode });

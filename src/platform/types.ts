@@ -40,6 +40,12 @@ export interface FileSystem {
     options: { mode: number; backupPath?: string },
   ): Promise<void>;
   /**
+   * Overwrites the start of an existing file in place (no truncation) and fsyncs it. Writing
+   * over bytes the file already holds needs no new disk blocks, so it works on a full disk.
+   * Refuses a symbolic link at `path`, like `appendFile`.
+   */
+  overwrite(path: string, data: Uint8Array): Promise<void>;
+  /**
    * Appends in one write with O_APPEND; creates the file with `mode` if missing. Like
    * {@linkcode FileSystem.lock} and {@linkcode FileSystem.openRead}, it refuses (rejects with
    * {@linkcode SymlinkRefusedError}) when `path` is a symbolic link: another local user who can

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { writeFailure } from "./write_failure.ts";
 import {
   DaemonUnavailableError,
   KeySourceError,
@@ -112,11 +113,15 @@ async function readKeyFile(platform: Platform, paths: HomePaths): Promise<Uint8A
 
 async function createKeyFile(platform: Platform, paths: HomePaths): Promise<Uint8Array> {
   const key = platform.randomBytes(32);
-  await platform.fs.writeFileAtomic(
-    paths.masterKey,
-    new TextEncoder().encode(encodeKey(key) + "\n"),
-    { mode: 0o600 },
-  );
+  try {
+    await platform.fs.writeFileAtomic(
+      paths.masterKey,
+      new TextEncoder().encode(encodeKey(key) + "\n"),
+      { mode: 0o600 },
+    );
+  } catch (error) {
+    throw writeFailure("the key file", paths.masterKey, paths.home, error);
+  }
   return key;
 }
 

@@ -6,6 +6,10 @@
  * for. Every read-modify-write holds `vault.lock` (a separate file that is never renamed) with a
  * deadline, re-reads the file after taking the lock, and re-seals only the records it changed.
  *
+ * Crash recovery, first thing under the lock: temp copies a killed write left behind are removed
+ * (`leftovers.ts`) and a committed refresh journal is applied (`journal.ts`). A reader that
+ * finds a journal and a free lock does the same before it reads.
+ *
  * @module
  */
 import {
@@ -40,7 +44,16 @@ import {
   recordCount,
   type VaultHeader,
 } from "./format.ts";
+import {
+  journalPath,
+  journalReservation,
+  type JournalWrites,
+  openJournal,
+  sealJournal,
+} from "./journal.ts";
 import { assertPrivate, resolveKey, wrongKey } from "./key_source.ts";
+import { findVaultLeftovers } from "./leftovers.ts";
+import { writeFailure } from "./write_failure.ts";
 
 /** A record's JSON content. Unknown fields are kept as they are. */
 export type RecordData = Record<string, unknown>;
@@ -115,13 +128,37 @@ export class VaultSnapshot {
   }
 }
 
+/** How a transaction reaches its vault's journal. */
+export interface TransactionJournal {
+  reserve(): Promise<void>;
+  commit(writes: JournalWrites): Promise<void>;
+}
+
 /** Changes collected during {@linkcode Vault.update}. */
 export class VaultTransaction {
   readonly #snapshot: VaultSnapshot;
   readonly #writes = new Map<string, RecordData | null>();
+  readonly #journal: TransactionJournal | null;
 
-  constructor(snapshot: VaultSnapshot) {
+  constructor(snapshot: VaultSnapshot, journal: TransactionJournal | null = null) {
     this.#snapshot = snapshot;
+    this.#journal = journal;
+  }
+
+  /**
+   * Reserves disk room for {@linkcode journal}, before an irreversible outside call (a token
+   * request): if the disk is already full this fails with exit 7 while nothing is lost yet.
+   */
+  async reserveJournal(): Promise<void> {
+    await this.#journal?.reserve();
+  }
+
+  /**
+   * Makes the writes so far durable now, encrypted and fsynced in `vault.journal`: if this
+   * process dies, or the vault write fails, the next process to open the vault applies them.
+   */
+  async journal(): Promise<void> {
+    await this.#journal?.commit(this.#writes);
   }
 
   /** The record as this transaction sees it (its own writes included). */
@@ -188,8 +225,17 @@ export class Vault {
     return this.#paths.vault;
   }
 
-  /** Reads the vault without a lock. A missing file reads as an empty vault. */
+  /**
+   * Reads the vault without a lock. A missing file reads as an empty vault. A refresh journal
+   * left by a killed process is applied first when nobody holds the lock (a holder applies it
+   * itself, or is the live writer of that journal).
+   */
   async read(): Promise<VaultSnapshot> {
+    if (await this.#journalExists()) await this.#recoverIfIdle();
+    return await this.#readReported();
+  }
+
+  async #readReported(): Promise<VaultSnapshot> {
     try {
       return await this.#read();
     } catch (error) {
@@ -249,23 +295,138 @@ export class Vault {
   ): Promise<T> {
     await this.ensureHome();
     const timeout = options.lockTimeoutMs ?? this.#lockTimeoutMs;
-    const lock = await this.#platform.fs.lock(this.#paths.vaultLock, timeout, options.signal);
+    const lock = await this.#lock(timeout, options.signal);
     if (!lock) {
       throw new VaultLockedError(
         `the vault is locked by another authsome process (waited ${timeout / 1000} s)`,
         { hint: `Retry when it finishes; to see who holds it: fuser ${this.#paths.vaultLock}` },
       );
     }
+    const state: { journal: "none" | "reserved" | "committed" } = { journal: "none" };
     try {
+      await this.#recover();
       const snapshot = await this.read();
       const keys = snapshot.header ? this.#keyCache!.keys : null;
-      const tx = new VaultTransaction(snapshot);
+      const tx = new VaultTransaction(snapshot, {
+        reserve: async () => {
+          if (!keys || state.journal !== "none") return;
+          await this.#reserveJournal(keys);
+          state.journal = "reserved";
+        },
+        commit: async (writes) => {
+          if (!keys || !snapshot.header) return;
+          if (state.journal === "none") await this.#reserveJournal(keys);
+          state.journal = "reserved";
+          await this.#commitJournal(keys, snapshot.header.generation, writes);
+          state.journal = "committed";
+        },
+      });
       const result = await change(tx);
       if (tx.writes.size > 0) await this.#write(snapshot, keys, tx.writes);
+      if (state.journal !== "none") await this.#removeJournal();
       return result;
+    } catch (error) {
+      // A committed journal stays for the next process; a bare reservation protects nothing.
+      if (state.journal === "reserved") await this.#removeJournal();
+      throw error;
     } finally {
       await lock.release();
     }
+  }
+
+  async #lock(timeoutMs: number, signal?: AbortSignal) {
+    try {
+      return await this.#platform.fs.lock(this.#paths.vaultLock, timeoutMs, signal);
+    } catch (error) {
+      if (signal?.aborted) throw error; // An interruption, for the caller to report as one.
+      throw writeFailure("the lock file", this.#paths.vaultLock, this.#paths.home, error);
+    }
+  }
+
+  async #journalExists(): Promise<boolean> {
+    try {
+      return (await this.#platform.fs.stat(journalPath(this.#paths.home))) !== null;
+    } catch {
+      return false; // The read that follows reports an unusable home.
+    }
+  }
+
+  /** Recovery for a reader: only when no live process holds the lock. Best effort. */
+  async #recoverIfIdle(): Promise<void> {
+    let lock;
+    try {
+      lock = await this.#platform.fs.lock(this.#paths.vaultLock, 0);
+    } catch {
+      return;
+    }
+    if (!lock) return;
+    try {
+      await this.#recover();
+    } catch {
+      // The next update recovers (or fails with the reason) before it writes anything, so no
+      // refresh ever starts from the stale refresh token the journal supersedes.
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /**
+   * Under the lock: removes temp copies left by killed writes and applies a committed journal
+   * whose vault write never happened (the vault is still at the journal's base generation).
+   */
+  async #recover(): Promise<void> {
+    const { fs } = this.#platform;
+    const home = this.#paths.home;
+    for (const name of await findVaultLeftovers(fs, home)) await fs.remove(`${home}/${name}`);
+    const path = journalPath(home);
+    const bytes = await fs.readFile(path);
+    if (bytes === null) return;
+    const snapshot = await this.#readReported();
+    if (snapshot.header) {
+      const keys = this.#keyCache!.keys;
+      const content = await openJournal(keys, bytes);
+      if (content.kind === "entry" && content.baseGeneration === snapshot.header.generation) {
+        await this.#write(snapshot, keys, content.writes);
+      }
+    }
+    await this.#removeJournal();
+  }
+
+  async #reserveJournal(keys: VaultKeys): Promise<void> {
+    const path = journalPath(this.#paths.home);
+    try {
+      await this.#platform.fs.writeFileAtomic(path, journalReservation(keys.keyId), {
+        mode: 0o600,
+      });
+      // A first sealing costs a cold process milliseconds; pay them before the answer arrives.
+      await sealJournal(keys, 0n, new Map(), this.#platform.randomBytes(NONCE_LENGTH));
+    } catch (error) {
+      throw writeFailure("the refresh journal", path, this.#paths.home, error);
+    }
+  }
+
+  async #commitJournal(keys: VaultKeys, base: bigint, writes: JournalWrites): Promise<void> {
+    const path = journalPath(this.#paths.home);
+    const nonce = this.#platform.randomBytes(NONCE_LENGTH);
+    const sealed = await sealJournal(keys, base, writes, nonce);
+    try {
+      if (sealed.length <= ((await this.#platform.fs.stat(path))?.size ?? 0)) {
+        await this.#platform.fs.overwrite(path, sealed);
+      } else {
+        // Larger than the reservation (a huge transaction): needs fresh disk space.
+        const file = journalReservation(keys.keyId);
+        const whole = sealed.length > file.length ? sealed : file;
+        whole.set(sealed, 0);
+        await this.#platform.fs.writeFileAtomic(path, whole, { mode: 0o600 });
+      }
+    } catch (error) {
+      throw writeFailure("the refresh journal", path, this.#paths.home, error);
+    }
+  }
+
+  async #removeJournal(): Promise<void> {
+    // A journal left behind is harmless: its base generation no longer matches the vault.
+    await this.#platform.fs.remove(journalPath(this.#paths.home)).catch(() => {});
   }
 
   /** Creates the home directory (0700) if missing. */
@@ -273,10 +434,7 @@ export class Vault {
     try {
       await this.#platform.fs.ensureDir(this.#paths.home, 0o700);
     } catch (error) {
-      throw new HomeUnavailableError(`cannot create the authsome home ${this.#paths.home}`, {
-        cause: error,
-        hint: "Set AUTHSOME_HOME to a writable directory",
-      });
+      throw writeFailure("the authsome home", this.#paths.home, this.#paths.home, error);
     }
     await assertSafeHome(this.#platform, this.#paths.home);
   }
@@ -369,10 +527,14 @@ export class Vault {
       await fileMac(keys, file.subarray(0, file.length - MAC_LENGTH)),
       file.length - MAC_LENGTH,
     );
-    await this.#platform.fs.writeFileAtomic(
-      this.#paths.vault,
-      file,
-      { mode: 0o600, backupPath: this.#paths.vaultBackup },
-    );
+    try {
+      await this.#platform.fs.writeFileAtomic(
+        this.#paths.vault,
+        file,
+        { mode: 0o600, backupPath: this.#paths.vaultBackup },
+      );
+    } catch (error) {
+      throw writeFailure("the vault", this.#paths.vault, this.#paths.home, error);
+    }
   }
 }

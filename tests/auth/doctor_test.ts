@@ -34,6 +34,7 @@ Deno.test("a healthy home passes every check", async () => {
     "permissions",
     "vault",
     "lock",
+    "leftovers",
     "providers",
     "logs",
     "connections",
@@ -129,4 +130,18 @@ Deno.test("a missing home fails 'home' with 'authsome init', and doctor does not
     exists = false;
   }
   assert.equal(exists, false, "doctor must not create the home");
+});
+
+Deno.test("temp vault copies left by killed writes fail 'leftovers'; authsome init removes them", async () => {
+  await using t = await healthyHome();
+  const copy = ".vault.enc.4242.9f1c2d.tmp";
+  Deno.copyFileSync(`${t.home}/vault.enc`, `${t.home}/${copy}`);
+  const leftovers = byName(await runDoctor(t.ctx)).leftovers;
+  assert.equal(leftovers.ok, false);
+  assert.match(leftovers.detail, /1 temp vault copy left by interrupted writes/);
+  assert.ok(leftovers.detail.includes(copy), leftovers.detail);
+  assert.match(leftovers.hint ?? "", /^authsome init/);
+  await initializeHome(t.ctx);
+  assert.ok(byName(await runDoctor(t.ctx)).leftovers.ok);
+  assert.ok(![...Deno.readDirSync(t.home)].some((e) => e.name === copy));
 });
