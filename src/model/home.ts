@@ -12,6 +12,8 @@ export interface HomePaths {
   vault: string;
   vaultBackup: string;
   vaultLock: string;
+  /** The refresh journal (`src/vault/journal.ts`). */
+  vaultJournal: string;
   masterKey: string;
   config: string;
   providers: string;
@@ -29,6 +31,7 @@ export function homePaths(home: string): HomePaths {
     vault: `${root}/vault.enc`,
     vaultBackup: `${root}/vault.enc.bak`,
     vaultLock: `${root}/vault.lock`,
+    vaultJournal: `${root}/vault.journal`,
     masterKey: `${root}/master.key`,
     config: `${root}/config.json`,
     providers: `${root}/providers`,

@@ -44,16 +44,15 @@ import {
   recordCount,
   type VaultHeader,
 } from "./format.ts";
-import {
-  journalPath,
-  journalReservation,
-  type JournalWrites,
-  openJournal,
-  sealJournal,
-} from "./journal.ts";
+import type { JournalWrites } from "./journal.ts";
 import { assertPrivate, resolveKey, wrongKey } from "./key_source.ts";
-import { findVaultLeftovers } from "./leftovers.ts";
-import { writeFailure } from "./write_failure.ts";
+
+// Recovery, the journal and write-failure reports are loaded when a write or a recovery needs
+// them: a plain read (every `get`) never does.
+const journalModule = () => import("./journal.ts");
+async function writeFailure(what: string, path: string, home: string, error: unknown) {
+  return (await import("./write_failure.ts")).writeFailure(what, path, home, error);
+}
 
 /** A record's JSON content. Unknown fields are kept as they are. */
 export type RecordData = Record<string, unknown>;
@@ -339,13 +338,13 @@ export class Vault {
       return await this.#platform.fs.lock(this.#paths.vaultLock, timeoutMs, signal);
     } catch (error) {
       if (signal?.aborted) throw error; // An interruption, for the caller to report as one.
-      throw writeFailure("the lock file", this.#paths.vaultLock, this.#paths.home, error);
+      throw await writeFailure("the lock file", this.#paths.vaultLock, this.#paths.home, error);
     }
   }
 
   async #journalExists(): Promise<boolean> {
     try {
-      return (await this.#platform.fs.stat(journalPath(this.#paths.home))) !== null;
+      return (await this.#platform.fs.stat(this.#paths.vaultJournal)) !== null;
     } catch {
       return false; // The read that follows reports an unusable home.
     }
@@ -377,14 +376,15 @@ export class Vault {
   async #recover(): Promise<void> {
     const { fs } = this.#platform;
     const home = this.#paths.home;
+    const { findVaultLeftovers } = await import("./leftovers.ts");
     for (const name of await findVaultLeftovers(fs, home)) await fs.remove(`${home}/${name}`);
-    const path = journalPath(home);
+    const path = this.#paths.vaultJournal;
     const bytes = await fs.readFile(path);
     if (bytes === null) return;
     const snapshot = await this.#readReported();
     if (snapshot.header) {
       const keys = this.#keyCache!.keys;
-      const content = await openJournal(keys, bytes);
+      const content = await (await journalModule()).openJournal(keys, bytes);
       if (content.kind === "entry" && content.baseGeneration === snapshot.header.generation) {
         await this.#write(snapshot, keys, content.writes);
       }
@@ -393,7 +393,8 @@ export class Vault {
   }
 
   async #reserveJournal(keys: VaultKeys): Promise<void> {
-    const path = journalPath(this.#paths.home);
+    const path = this.#paths.vaultJournal;
+    const { journalReservation, sealJournal } = await journalModule();
     try {
       await this.#platform.fs.writeFileAtomic(path, journalReservation(keys.keyId), {
         mode: 0o600,
@@ -401,12 +402,13 @@ export class Vault {
       // A first sealing costs a cold process milliseconds; pay them before the answer arrives.
       await sealJournal(keys, 0n, new Map(), this.#platform.randomBytes(NONCE_LENGTH));
     } catch (error) {
-      throw writeFailure("the refresh journal", path, this.#paths.home, error);
+      throw await writeFailure("the refresh journal", path, this.#paths.home, error);
     }
   }
 
   async #commitJournal(keys: VaultKeys, base: bigint, writes: JournalWrites): Promise<void> {
-    const path = journalPath(this.#paths.home);
+    const path = this.#paths.vaultJournal;
+    const { journalReservation, sealJournal } = await journalModule();
     const nonce = this.#platform.randomBytes(NONCE_LENGTH);
     const sealed = await sealJournal(keys, base, writes, nonce);
     try {
@@ -420,13 +422,13 @@ export class Vault {
         await this.#platform.fs.writeFileAtomic(path, whole, { mode: 0o600 });
       }
     } catch (error) {
-      throw writeFailure("the refresh journal", path, this.#paths.home, error);
+      throw await writeFailure("the refresh journal", path, this.#paths.home, error);
     }
   }
 
   async #removeJournal(): Promise<void> {
     // A journal left behind is harmless: its base generation no longer matches the vault.
-    await this.#platform.fs.remove(journalPath(this.#paths.home)).catch(() => {});
+    await this.#platform.fs.remove(this.#paths.vaultJournal).catch(() => {});
   }
 
   /** Creates the home directory (0700) if missing. */
@@ -434,7 +436,7 @@ export class Vault {
     try {
       await this.#platform.fs.ensureDir(this.#paths.home, 0o700);
     } catch (error) {
-      throw writeFailure("the authsome home", this.#paths.home, this.#paths.home, error);
+      throw await writeFailure("the authsome home", this.#paths.home, this.#paths.home, error);
     }
     await assertSafeHome(this.#platform, this.#paths.home);
   }
@@ -534,7 +536,7 @@ export class Vault {
         { mode: 0o600, backupPath: this.#paths.vaultBackup },
       );
     } catch (error) {
-      throw writeFailure("the vault", this.#paths.vault, this.#paths.home, error);
+      throw await writeFailure("the vault", this.#paths.vault, this.#paths.home, error);
     }
   }
 }

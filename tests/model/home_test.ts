@@ -7,6 +7,7 @@ Deno.test("homePaths lays out every file of docs/contract.md §3 under the home"
     vault: "/h/.authsome/vault.enc",
     vaultBackup: "/h/.authsome/vault.enc.bak",
     vaultLock: "/h/.authsome/vault.lock",
+    vaultJournal: "/h/.authsome/vault.journal",
     masterKey: "/h/.authsome/master.key",
     config: "/h/.authsome/config.json",
     providers: "/h/.authsome/providers",
