@@ -2,12 +2,12 @@
  * TLS for the `run` proxy: the client side (to the real API, verified) and the server side
  * spoken over a stream the proxy already holds, so the TLS terminator has no listening socket
  * that another local user could connect to. Deno has no server-side TLS over an existing
- * stream, so that half uses `node:tls`.
+ * stream, so that half uses `node:tls`, imported only when a TLS session starts: the first
+ * `node:` module makes Deno set up its Node layer (tens of milliseconds), and the installed
+ * single-file bundle would otherwise hoist a static `node:` import into every start-up.
  *
  * @module
  */
-import { Duplex } from "node:stream";
-import tls from "node:tls";
 import type { ByteStream, TcpConnection, UpstreamProxy } from "./types.ts";
 
 function wrap(conn: Deno.Conn): TcpConnection {
@@ -109,10 +109,14 @@ async function rawThrough(
  * Speaks TLS as the server over `stream` (HTTP/1.1 only), with the given PEM certificate chain
  * and key. Resolves the decrypted stream once the handshake is done; rejects if it fails.
  */
-export function acceptTls(
+export async function acceptTls(
   stream: ByteStream,
   options: { cert: string; key: string },
 ): Promise<ByteStream> {
+  const [{ Duplex }, { default: tls }] = await Promise.all([
+    import("node:stream"),
+    import("node:tls"),
+  ]);
   // Web and node:stream/web stream types differ only on paper (Deno implements both alike).
   const pair = { readable: stream.readable, writable: stream.writable } as unknown as Parameters<
     typeof Duplex.fromWeb
@@ -131,7 +135,7 @@ export function acceptTls(
       // Already closed (by the peer or a finished pipe).
     }
   });
-  return new Promise((resolve, reject) => {
+  return await new Promise((resolve, reject) => {
     const fail = (error?: Error) => {
       socket.destroy();
       reject(error ?? new Error("the client closed the connection during the TLS handshake"));

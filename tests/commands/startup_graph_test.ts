@@ -59,6 +59,27 @@ Deno.test("the get path statically imports no node: or npm: module (Deno's Node 
   assert.deepEqual(modules.filter((path) => /^(node|npm):/.test(path)), []);
 });
 
+Deno.test("the bundle deno task install builds imports no node: module statically", async () => {
+  // One file holds every module there, dynamic imports included: a static `node:` import in
+  // any of them would be hoisted into every start-up of the installed command.
+  const dir = await Deno.makeTempDir({ prefix: "authsome-bundle-" });
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["bundle", "--quiet", "-o", `${dir}/authsome.js`, "cli.ts"],
+      cwd: repo,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    const bundle = await Deno.readTextFile(`${dir}/authsome.js`);
+    const hoisted = bundle.match(/^\s*import\b[^;(]*["'](node|npm):[^"']+["']/gm) ?? [];
+    assert.deepEqual(hoisted, []);
+    assert.match(bundle, /import\(\s*["']node:tls["']\s*\)/, "node:tls stays a dynamic import");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("deno.json keeps lazily imported modules out of start-up", async () => {
   const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", repo)));
   assert.ok(config.unstable?.includes("lazy-dynamic-imports"));
