@@ -182,7 +182,11 @@ export const COMMANDS: readonly CommandSpec[] = [
       required: true,
       completeWith: "file",
     }],
-    flags: [{ name: "force", type: "boolean", description: "overwrite or shadow a bundled one" }],
+    flags: [{
+      name: "force",
+      type: "boolean",
+      description: "replace an installed definition of that name, or shadow a bundled one",
+    }],
     examples: ["$ authsome register ./my-api.json", "$ authsome register ./github.json --force"],
   },
   {
@@ -252,7 +256,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         type: "string",
         valueName: "<name>",
         repeatable: true,
-        description: "inject only this provider",
+        description: "inject only this provider (or several, comma-separated)",
       },
       connection,
       { name: "env", type: "boolean", description: "inject the credentials as env vars" },
@@ -359,7 +363,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: "daemon",
     summary: "Run the local daemon that serves fresh tokens over HTTP",
     description: "The daemon listens on 127.0.0.1 only; every request needs the bearer token in\n" +
-      "<home>/daemon/token. While it runs, get and export go through it.",
+      "<home>/daemon/token. While it runs, get --field and export ask it.",
     args: [],
     flags: [],
     examples: [
