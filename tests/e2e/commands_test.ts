@@ -250,6 +250,8 @@ Deno.test("inspect shows the provider definition and its connections with secret
       /^ {2}flows +pkce, device_code$/m,
       /^ {2}token +https:\/\/github\.com\/login\/oauth\/access_token$/m,
       /login reads \$GITHUB_CLIENT_ID and \$GITHUB_CLIENT_SECRET/,
+      // export never prints a refresh token, so inspect does not promise one.
+      /^ {2}exported as +GITHUB_ACCESS_TOKEN$/m,
       /^No connections in profile "default"\. Log in: authsome login github$/m,
     ], "inspect github");
     const body = stdoutJson<{
