@@ -14,12 +14,18 @@ const WIDTH = 100;
 const EXIT_CODES: readonly [number, string][] = [
   [ExitCode.ok, "success"],
   [ExitCode.failure, "unexpected failure; doctor found a problem"],
-  [ExitCode.usage, "usage error (unknown command or flag, missing argument, bad value)"],
+  [
+    ExitCode.usage,
+    "usage error (unknown command or flag, missing argument, bad value, bad provider file)",
+  ],
   [ExitCode.providerNotFound, "provider not found"],
   [ExitCode.authenticationFailed, "authentication failed or cancelled"],
   [ExitCode.credentialMissing, "connection or credential missing"],
   [ExitCode.refreshFailed, "refresh failed, token expired, connection invalid"],
-  [ExitCode.vaultUnavailable, "vault unavailable (locked, corrupt, wrong key, permissions)"],
+  [
+    ExitCode.vaultUnavailable,
+    "vault unavailable (locked, corrupt, wrong key, unsafe permissions, home not writable)",
+  ],
   [ExitCode.daemonUnavailable, "daemon unavailable"],
   [ExitCode.interrupted, "interrupted (Ctrl-C)"],
 ];
