@@ -244,7 +244,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       "host get the auth header added on the way out (TLS terminated with a local authsome CA\n" +
       "that the child trusts through SSL_CERT_FILE and friends), while the child itself only\n" +
       "sees the placeholder authsome-proxy-managed. With --env, the real credentials are set\n" +
-      "under their export.env names instead, for tools that ignore proxies. Credentials are\n" +
+      "under the names authsome export prints, for tools that ignore proxies. Credentials are\n" +
       "refreshed first. Without --provider, every provider with a connection is included.\n" +
       'The first word that is not a flag starts the command ("--" is optional); every word\n' +
       "after it belongs to the command. The child sees AUTHSOME_PROXY_MODE=true; a run inside\n" +
@@ -284,7 +284,8 @@ export const COMMANDS: readonly CommandSpec[] = [
         name: "ttl",
         type: "string",
         valueName: "<duration>",
-        description: "with --grant: how long the grant lives (90s, 15m, 2h; default 15m)",
+        description:
+          "with --grant: how long the grant lives (90s, 15m, 2h, 1d; at most 7d; default 15m)",
       },
     ],
     passthrough: true,
