@@ -67,7 +67,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       "OAuth2 providers run their flow: PKCE opens the browser and waits on a loopback\n" +
       "redirect (set AUTHSOME_BROWSER to a command, or to none to only print the URL);\n" +
       "device_code prints a code to enter elsewhere. The OAuth client id and secret come from\n" +
-      "the provider's environment variables (e.g. GITHUB_CLIENT_ID) or are asked for once.\n" +
+      "the provider's environment variables (e.g. GITHUB_CLIENT_ID) or are asked for once;\n" +
+      "register the app's redirect URI as http://127.0.0.1:7999/callback (see --port).\n" +
       "API keys are read from the provider's environment variable, else typed at a masked\n" +
       "prompt, else read from standard input when it is not a terminal; with nothing on\n" +
       "standard input, a desktop gets the browser form (unless --no-browser, CI or\n" +
@@ -84,8 +85,18 @@ export const COMMANDS: readonly CommandSpec[] = [
         description: "login flow (default: the provider's)",
       },
       connection,
-      { name: "scopes", type: "string", valueName: "<a,b>", description: "scopes to request" },
-      { name: "base-url", type: "string", valueName: "<url>", description: "provider base URL" },
+      {
+        name: "scopes",
+        type: "string",
+        valueName: "<a,b>",
+        description: "scopes to request, comma-separated (default: the provider's)",
+      },
+      {
+        name: "base-url",
+        type: "string",
+        valueName: "<url>",
+        description: "the provider's base URL, e.g. a self-hosted instance (https)",
+      },
       {
         name: "port",
         type: "number",
@@ -342,13 +353,13 @@ export const COMMANDS: readonly CommandSpec[] = [
     examples: [
       "$ authsome log -n 20",
       "$ authsome log --verify",
-      "$ authsome log -n 50 --json | python3 -c 'import sys, json; ...'",
+      '$ authsome log -n 200 --json | grep \'"status":"failure"\'',
       "$ authsome log --raw",
     ],
   },
   {
     name: "doctor",
-    summary: "Check the home, permissions, key, vault, providers and logs",
+    summary: "Check the home, permissions, key, vault, lock, providers, logs and connections",
     args: [],
     flags: [],
     examples: ["$ authsome doctor", "$ authsome doctor --json"],
