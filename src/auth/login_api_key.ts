@@ -71,7 +71,8 @@ export function checkApiKey(
     throw new AuthenticationError(
       "this is the placeholder `authsome run` gives its child, not a key: " +
         "you are inside `authsome run`; log in from a shell outside it",
-      { hint: retry },
+      // Retrying in the same shell would read the same placeholder again.
+      { hint: `outside \`authsome run\`: ${retry}` },
     );
   }
   const pattern = definition.api_key?.key_pattern;

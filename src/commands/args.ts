@@ -213,7 +213,9 @@ class Parser {
     let value = inline;
     if (value === undefined) {
       const next = this.#argv[this.#i + 1];
-      if (next === undefined || (next.startsWith("-") && next !== "-")) {
+      // A negative number is a value for a number flag (`-n -3` gets the command's range error).
+      const negative = flag.type === "number" && next !== undefined && NUMBER.test(next);
+      if (next === undefined || (next.startsWith("-") && next !== "-" && !negative)) {
         return this.#fail(`missing value for ${shown} ${flag.valueName ?? `<${flag.name}>`}`);
       }
       value = next;

@@ -14,12 +14,18 @@ const WIDTH = 100;
 const EXIT_CODES: readonly [number, string][] = [
   [ExitCode.ok, "success"],
   [ExitCode.failure, "unexpected failure; doctor found a problem"],
-  [ExitCode.usage, "usage error (unknown command or flag, missing argument, bad value)"],
+  [
+    ExitCode.usage,
+    "usage error (unknown command or flag, missing argument, bad value, bad provider file)",
+  ],
   [ExitCode.providerNotFound, "provider not found"],
   [ExitCode.authenticationFailed, "authentication failed or cancelled"],
   [ExitCode.credentialMissing, "connection or credential missing"],
   [ExitCode.refreshFailed, "refresh failed, token expired, connection invalid"],
-  [ExitCode.vaultUnavailable, "vault unavailable (locked, corrupt, wrong key, permissions)"],
+  [
+    ExitCode.vaultUnavailable,
+    "vault unavailable (locked, corrupt, wrong key, unsafe permissions, home not writable)",
+  ],
   [ExitCode.daemonUnavailable, "daemon unavailable"],
   [ExitCode.interrupted, "interrupted (Ctrl-C)"],
 ];
@@ -51,7 +57,8 @@ export function renderTopHelp(commands: readonly CommandSpec[], version: string)
     "Global flags:",
     ...columns(globals, left),
     "",
-    'Run "authsome <command> --help" for the arguments, flags and examples of a command.',
+    'Run "authsome <command> --help" (or "authsome help <command>") for the arguments, flags and',
+    "examples of a command.",
     "",
     "Exit codes:",
     ...columns(EXIT_CODES.map(([code, meaning]) => [String(code), meaning]), 3),
@@ -70,7 +77,6 @@ export function renderCommandHelp(path: readonly string[], spec: CommandSpec): s
       spec.passthrough ? [["<command> [args...]", "The command to run and its arguments"]] : [],
     ],
     ["Flags:", spec.flags.map(flagRow)],
-    ["Global flags:", GLOBAL_FLAGS.map(flagRow)],
   ];
   const left = termWidth(sections.flatMap(([, rows]) => rows));
   const lines = [`Usage: ${name} ${synopsis(spec, { withName: false })}`.trimEnd(), ""];
@@ -78,6 +84,9 @@ export function renderCommandHelp(path: readonly string[], spec: CommandSpec): s
   for (const [title, rows] of sections) {
     if (rows.length > 0) lines.push(title, ...columns(rows, left), "");
   }
+  // Spelled out once in `authsome --help`; repeating the table under every command buried the
+  // command's own flags.
+  lines.push("Global flags:", ...wrap(globalFlagList(), WIDTH - 2).map((line) => `  ${line}`), "");
   if (spec.examples.length > 0) {
     lines.push("Examples:", ...spec.examples.map((example) => `  ${example}`), "");
   }
@@ -118,8 +127,19 @@ function flagRow(flag: FlagSpec): Row {
   return [`${short}--${flag.name}${value}`, withNotes(flag.description, notes)];
 }
 
+function globalFlagList(): string {
+  const names = GLOBAL_FLAGS.map((flag) => {
+    const value = flag.type === "boolean" ? "" : ` ${flag.valueName ?? `<${flag.name}>`}`;
+    return flag.short ? `-${flag.short}/--${flag.name}` : `--${flag.name}${value}`;
+  });
+  return `${names.join(", ")} (see: authsome --help)`;
+}
+
+/** `text (a; b)`; a description that already ends in a parenthesis takes the notes inside it. */
 function withNotes(text: string, notes: readonly string[]): string {
-  return notes.length > 0 ? `${text} (${notes.join("; ")})` : text;
+  if (notes.length === 0) return text;
+  if (text.endsWith(")")) return `${text.slice(0, -1)}; ${notes.join("; ")})`;
+  return `${text} (${notes.join("; ")})`;
 }
 
 /** Width of the term column: the longest term, capped so descriptions keep their room. */

@@ -16,7 +16,7 @@ export async function run({ ctx, out }: Invocation): Promise<number> {
       key_source: result.keySource,
     });
   } else if (result.created) {
-    out.line(`Initialized authsome at ${ctx.paths.home} (key: ${result.keySource}).`);
+    out.line(`Initialized authsome at ${ctx.paths.home}; key source: ${result.keySource}.`);
   } else {
     out.line(`authsome is already initialized at ${ctx.paths.home}.`);
   }

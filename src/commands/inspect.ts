@@ -71,10 +71,8 @@ export async function run({ ctx, out, parsed }: Invocation): Promise<number> {
     add("header", `Authorization: ${prefix ? `${prefix} ` : ""}<access token>`);
     add("client", clientLine(definition, client));
     const env = envVarNames(definition);
-    add(
-      "exported as",
-      [env.access_token, definition.export.env.refresh_token].filter(Boolean).join(", "),
-    );
+    // Only the access token: `export` never hands out a refresh token, whatever export.env names.
+    add("exported as", env.access_token);
   }
   add("host", definition.host_url ?? "none (not routed by run)");
   add("docs", definition.docs);

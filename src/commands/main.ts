@@ -40,6 +40,8 @@ export async function main(argv: string[], platform: Platform): Promise<number> 
       }),
     );
   }
+  // `authsome help get` is what newcomers type first: it means `authsome get --help`.
+  if (argv[0] === "help") argv = [...argv.slice(1), "--help"];
   let parsed: ParsedCommandLine;
   try {
     parsed = parseCommandLine(argv, COMMANDS);

@@ -45,7 +45,18 @@ export async function run(invocation: Invocation): Promise<number> {
     });
     return 0;
   }
-  out.line(`Removed provider ${definition.name}.`);
+  const count = revoked.connections.length;
+  if (removedCustom) {
+    out.line(`Removed provider ${definition.name}.`);
+  } else if (count > 0 || revoked.clientRemoved) {
+    // A bundled provider has no definition to delete: say what did happen.
+    out.line(
+      `Revoked ${definition.name}` +
+        (count > 0 ? ` (${count} connection${count === 1 ? "" : "s"}).` : " (its OAuth client)."),
+    );
+  } else {
+    out.line(`Nothing to remove: ${definition.name} has no custom definition and nothing stored.`);
+  }
   if (bundledRemains) {
     out.line(`The bundled definition of ${definition.name} stays available.`);
   }

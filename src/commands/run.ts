@@ -21,7 +21,11 @@ export async function run(invocation: Invocation): Promise<number> {
   if (command.length === 0) {
     throw new UsageError("missing command to run", { hint: "authsome run <command> [args...]" });
   }
-  const providers = (parsed.flags.provider as string[] | undefined) ?? [];
+  // `--provider a,b` as in `grant create`, and `--provider a --provider b`.
+  const providers = ((parsed.flags.provider as string[] | undefined) ?? [])
+    .flatMap((value) => value.split(","))
+    .map((name) => name.trim())
+    .filter(Boolean);
   const connection = stringFlag(invocation, "connection");
   const grant = stringFlag(invocation, "grant");
   const mode = grant !== undefined ? "grant" : booleanFlag(invocation, "env") ? "env" : "proxy";

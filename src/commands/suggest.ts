@@ -30,12 +30,16 @@ export function editDistance(a: string, b: string): number {
  * The candidate the user most likely meant, or `undefined` when none is close enough.
  *
  * Close means at most 2 edits (1 for inputs of 3 characters or fewer, where 2 edits would match
- * almost anything), or the input being a prefix of the candidate (`comp` → `completions`).
- * Ties go to the earlier candidate, so callers order candidates by importance.
+ * almost anything), or the input being a prefix of the candidate (`comp` → `completions`); a
+ * prefix of exactly one candidate wins over edit distance. Ties go to the earlier candidate, so callers order candidates by importance.
  */
 export function suggest(input: string, candidates: readonly string[]): string | undefined {
   const needle = input.toLowerCase();
   if (needle === "") return undefined;
+  // A word that starts exactly one candidate is that candidate, even when another is fewer edits
+  // away (`daemon stat` means status, not start).
+  const starting = candidates.filter((c) => c.toLowerCase().startsWith(needle));
+  if (starting.length === 1 && needle.replace(/^-+/, "").length >= 2) return starting[0];
   const threshold = needle.length <= 3 ? 1 : 2;
   let best: string | undefined;
   let bestDistance = Infinity;

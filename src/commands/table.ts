@@ -67,7 +67,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       "OAuth2 providers run their flow: PKCE opens the browser and waits on a loopback\n" +
       "redirect (set AUTHSOME_BROWSER to a command, or to none to only print the URL);\n" +
       "device_code prints a code to enter elsewhere. The OAuth client id and secret come from\n" +
-      "the provider's environment variables (e.g. GITHUB_CLIENT_ID) or are asked for once.\n" +
+      "the provider's environment variables (e.g. GITHUB_CLIENT_ID) or are asked for once;\n" +
+      "register the app's redirect URI as http://127.0.0.1:7999/callback (see --port).\n" +
       "API keys are read from the provider's environment variable, else typed at a masked\n" +
       "prompt, else read from standard input when it is not a terminal; with nothing on\n" +
       "standard input, a desktop gets the browser form (unless --no-browser, CI or\n" +
@@ -84,8 +85,18 @@ export const COMMANDS: readonly CommandSpec[] = [
         description: "login flow (default: the provider's)",
       },
       connection,
-      { name: "scopes", type: "string", valueName: "<a,b>", description: "scopes to request" },
-      { name: "base-url", type: "string", valueName: "<url>", description: "provider base URL" },
+      {
+        name: "scopes",
+        type: "string",
+        valueName: "<a,b>",
+        description: "scopes to request, comma-separated (default: the provider's)",
+      },
+      {
+        name: "base-url",
+        type: "string",
+        valueName: "<url>",
+        description: "the provider's base URL, e.g. a self-hosted instance (https)",
+      },
       {
         name: "port",
         type: "number",
@@ -182,7 +193,11 @@ export const COMMANDS: readonly CommandSpec[] = [
       required: true,
       completeWith: "file",
     }],
-    flags: [{ name: "force", type: "boolean", description: "overwrite or shadow a bundled one" }],
+    flags: [{
+      name: "force",
+      type: "boolean",
+      description: "replace an installed definition of that name, or shadow a bundled one",
+    }],
     examples: ["$ authsome register ./my-api.json", "$ authsome register ./github.json --force"],
   },
   {
@@ -240,7 +255,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       "host get the auth header added on the way out (TLS terminated with a local authsome CA\n" +
       "that the child trusts through SSL_CERT_FILE and friends), while the child itself only\n" +
       "sees the placeholder authsome-proxy-managed. With --env, the real credentials are set\n" +
-      "under their export.env names instead, for tools that ignore proxies. Credentials are\n" +
+      "under the names authsome export prints, for tools that ignore proxies. Credentials are\n" +
       "refreshed first. Without --provider, every provider with a connection is included.\n" +
       'The first word that is not a flag starts the command ("--" is optional); every word\n' +
       "after it belongs to the command. The child sees AUTHSOME_PROXY_MODE=true; a run inside\n" +
@@ -252,7 +267,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         type: "string",
         valueName: "<name>",
         repeatable: true,
-        description: "inject only this provider",
+        description: "inject only this provider (or several, comma-separated)",
       },
       connection,
       { name: "env", type: "boolean", description: "inject the credentials as env vars" },
@@ -280,7 +295,8 @@ export const COMMANDS: readonly CommandSpec[] = [
         name: "ttl",
         type: "string",
         valueName: "<duration>",
-        description: "with --grant: how long the grant lives (90s, 15m, 2h; default 15m)",
+        description:
+          "with --grant: how long the grant lives (90s, 15m, 2h, 1d; at most 7d; default 15m)",
       },
     ],
     passthrough: true,
@@ -337,13 +353,13 @@ export const COMMANDS: readonly CommandSpec[] = [
     examples: [
       "$ authsome log -n 20",
       "$ authsome log --verify",
-      "$ authsome log -n 50 --json | python3 -c 'import sys, json; ...'",
+      '$ authsome log -n 200 --json | grep \'"status":"failure"\'',
       "$ authsome log --raw",
     ],
   },
   {
     name: "doctor",
-    summary: "Check the home, permissions, key, vault, providers and logs",
+    summary: "Check the home, permissions, key, vault, lock, providers, logs and connections",
     args: [],
     flags: [],
     examples: ["$ authsome doctor", "$ authsome doctor --json"],
@@ -359,7 +375,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: "daemon",
     summary: "Run the local daemon that serves fresh tokens over HTTP",
     description: "The daemon listens on 127.0.0.1 only; every request needs the bearer token in\n" +
-      "<home>/daemon/token. While it runs, get and export go through it.",
+      "<home>/daemon/token. While it runs, get --field and export ask it.",
     args: [],
     flags: [],
     examples: [

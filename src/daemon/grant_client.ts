@@ -10,6 +10,7 @@ import { AuthenticationError, DaemonUnavailableError } from "../errors.ts";
 import { daemonFiles } from "./client.ts";
 import { callDaemon, type DaemonEndpoint, locateDaemon } from "./connect.ts";
 import { errorFromBody } from "./errors.ts";
+import { isDaemonKeyMode } from "../vault/key_source.ts";
 
 /** `GET /v1/grant`: how a grant is served (no token). */
 export interface ServedGrant {
@@ -47,8 +48,10 @@ const TIMEOUT_MS = 20_000;
 export async function requireDaemon(ctx: AuthsomeContext): Promise<DaemonEndpoint> {
   const found = await locateDaemon(ctx.platform, daemonFiles(ctx.paths));
   if (found.state !== "running") {
+    // `daemon unlock` refuses a home whose key is on disk; there `daemon start` serves grants.
+    const keyMode = await isDaemonKeyMode(ctx.platform, ctx.paths);
     throw new DaemonUnavailableError(`no authsome daemon is running for ${ctx.paths.home}`, {
-      hint: "authsome daemon unlock",
+      hint: keyMode ? "authsome daemon unlock" : "authsome daemon start",
     });
   }
   return found.endpoint;

@@ -60,6 +60,8 @@ const ACCEPTED: Accepted[] = [
   { argv: ["log", "-n5"], flags: { lines: 5, raw: false } },
   { argv: ["log", "-n=5"], flags: { lines: 5, raw: false } },
   { argv: ["log", "--lines", "7", "--raw"], flags: { lines: 7, raw: true } },
+  // A negative count reaches the command, which says it must be positive (not "missing value").
+  { argv: ["log", "-n", "-3"], flags: { lines: -3, raw: false } },
   { argv: ["--json", "log", "-n", "50"], flags: { lines: 50, raw: false }, global: { json: true } },
   {
     argv: ["login", "github", "--flow", "device_code", "--force", "--scopes", "repo,user"],

@@ -21,3 +21,25 @@ Deno.test("main: on a Deno without Uint8Array.fromBase64 (before 2.5) it says so
   assert.match(platform.terminal.stderr, /deno upgrade/);
   assert.equal(typeof Uint8Array.fromBase64, "function", "restored");
 });
+
+Deno.test("main: `authsome help <command>` shows that command's help, `authsome help` the top help", async () => {
+  const platform = fakePlatform({ env: { AUTHSOME_HOME: "/nonexistent/authsome-test" } });
+  assert.equal(await main(["help", "get"], platform), 0);
+  assert.match(platform.terminal.stdout, /^Usage: authsome get <provider> \[flags\]\n/);
+  const top = fakePlatform({ env: { AUTHSOME_HOME: "/nonexistent/authsome-test" } });
+  assert.equal(await main(["help"], top), 0);
+  assert.match(top.terminal.stdout, /^authsome \S+\n/);
+  assert.match(top.terminal.stdout, /Exit codes:/);
+});
+
+Deno.test("main: a command's help names the global flags once, in one line, not as a second table", async () => {
+  const platform = fakePlatform({ env: { AUTHSOME_HOME: "/nonexistent/authsome-test" } });
+  assert.equal(await main(["login", "--help"], platform), 0);
+  const text = platform.terminal.stdout;
+  assert.match(
+    text,
+    /Global flags:\n {2}--json, --quiet, --no-color, --verbose, --log-file <path>/,
+  );
+  assert.ok(!text.includes("print machine-readable JSON"), text);
+  assert.match(text, /login flow \(default: the provider's; one of: pkce,/);
+});

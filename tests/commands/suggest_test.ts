@@ -83,3 +83,10 @@ Deno.test("suggest() works for flag names", () => {
 Deno.test("suggest() returns undefined without candidates", () => {
   assert.equal(suggest("login", []), undefined);
 });
+
+Deno.test("suggest() takes the one candidate a word starts over a closer edit", () => {
+  const daemon = ["serve", "start", "unlock", "stop", "status"];
+  assert.equal(suggest("stat", daemon), "status");
+  assert.equal(suggest("stsrt", daemon), "start", "no prefix: edit distance decides");
+  assert.equal(suggest("st", daemon), "start", "several start with st: the earliest");
+});

@@ -250,6 +250,8 @@ Deno.test("inspect shows the provider definition and its connections with secret
       /^ {2}flows +pkce, device_code$/m,
       /^ {2}token +https:\/\/github\.com\/login\/oauth\/access_token$/m,
       /login reads \$GITHUB_CLIENT_ID and \$GITHUB_CLIENT_SECRET/,
+      // export never prints a refresh token, so inspect does not promise one.
+      /^ {2}exported as +GITHUB_ACCESS_TOKEN$/m,
       /^No connections in profile "default"\. Log in: authsome login github$/m,
     ], "inspect github");
     const body = stdoutJson<{
@@ -351,8 +353,13 @@ Deno.test("register installs a custom provider usable by login/list/inspect; --f
     assert.equal(shadowed.overrides_bundled, true);
     assert.equal(stdoutJson(await h.ok(["inspect", "openai", "--json"])).source, "custom");
     const unshadow = await h.ok(["remove", "openai"]);
+    assert.match(unshadow.stdout, /^Removed provider openai\.$/m);
     assert.match(unshadow.stdout, /bundled definition of openai stays available/);
     assert.equal(stdoutJson(await h.ok(["inspect", "openai", "--json"])).source, "bundled");
+    // Removing a bundled provider again deletes nothing, and says so instead of "Removed".
+    const removeAgain = await h.ok(["remove", "openai"]);
+    assert.match(removeAgain.stdout, /^Nothing to remove: openai has no custom definition/m);
+    assert.doesNotMatch(removeAgain.stdout, /Removed provider/);
   }));
 
 Deno.test("get prints metadata with secrets redacted, one --field, or the secret with --show-secret", () =>

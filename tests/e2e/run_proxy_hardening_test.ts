@@ -323,6 +323,7 @@ Deno.test("login inside a run child refuses the placeholder and says why", async
   ]);
   assert.equal(out.code, 4, out.stderr);
   assert.match(out.stderr, /placeholder `authsome run` gives its child.*inside `authsome run`/);
+  assert.match(out.stderr, /^ {2}outside `authsome run`: authsome login otherapi/m);
   const list = await t.cli(["list", "--json"]);
   assert.ok(!list.stdout.includes("authsome-proxy-managed"));
   assert.doesNotMatch(list.stdout, /"otherapi"[^}]*"connected"/, "nothing was stored");

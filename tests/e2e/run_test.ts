@@ -68,6 +68,29 @@ Deno.test("run --env --provider limits what is injected", async () => {
   assert.equal(out.stdout, "none set\n");
 });
 
+Deno.test("run --env --provider takes a comma-separated list, as the README writes it", async () => {
+  await using dir = await loggedIn();
+  await runCli(["login", "resend"], {
+    home: dir.home,
+    env: { RESEND_API_KEY: "re_abcdefghijklmnop" },
+  });
+  const out = await runCli(
+    [
+      "run",
+      "--env",
+      "--provider",
+      "openai,resend",
+      "--",
+      "sh",
+      "-c",
+      'echo "${OPENAI_API_KEY:+set} ${RESEND_API_KEY:+set}"',
+    ],
+    { home: dir.home },
+  );
+  assert.equal(out.code, 0, out.stderr);
+  assert.equal(out.stdout, "set set\n");
+});
+
 Deno.test("run: a missing command is a usage error; an unknown program says so", async () => {
   await using dir = await loggedIn();
   const missing = await runCli(["run", "--env", "--"], { home: dir.home });
