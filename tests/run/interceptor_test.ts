@@ -177,3 +177,58 @@ Deno.test("interceptor: an ambiguously framed request gets 400 and never reaches
   assert.deepEqual(up.heads, []);
   assert.equal(asked(), 0, "no credential was fetched");
 });
+
+/** Sends `request` on a fresh intercepted tunnel; returns the answer, heads upstream saw, lookups. */
+async function exchange(request: string) {
+  const up = await upstream();
+  const { client, handled, asked } = await intercepted(up.port, up.caPem);
+  let answer: string;
+  try {
+    await writeAll(client, encoder.encode(request));
+    answer = decoder.decode(await readBytes(client, 1 << 20));
+  } finally {
+    client.close();
+    await handled;
+    await up.close();
+  }
+  return { answer, heads: up.heads, asked: asked() };
+}
+
+Deno.test("interceptor: a request naming another host than the tunnel's gets 421 and no credential (domain fronting)", async () => {
+  for (
+    const request of [
+      "GET /v1/a HTTP/1.1\r\nHost: attacker.example\r\n\r\n",
+      "GET https://attacker.example/v1/a HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+      "GET /v1/a HTTP/1.1\r\nHost: 127.0.0.1:1\r\n\r\n",
+    ]
+  ) {
+    const { answer, heads, asked } = await exchange(request);
+    assert.match(answer, /^HTTP\/1\.1 421 Misdirected Request\r\n/, request);
+    assert.deepEqual(heads, [], request);
+    assert.equal(asked, 0, request);
+  }
+  for (
+    const request of [
+      "GET /v1/a HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: attacker.example\r\n\r\n",
+      "GET /v1/a HTTP/1.1\r\n\r\n",
+      "GET http://127.0.0.1/v1/a HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    ]
+  ) {
+    const { answer, heads, asked } = await exchange(request);
+    assert.match(answer, /^HTTP\/1\.1 400 Bad Request\r\n/, request);
+    assert.deepEqual(heads, [], request);
+    assert.equal(asked, 0, request);
+  }
+});
+
+Deno.test("interceptor: a pipelined second request for another Host never gets the credential", async () => {
+  const { answer, heads, asked } = await exchange(
+    "GET /v1/a HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" +
+      "GET /v1/b HTTP/1.1\r\nHost: attacker.example\r\n\r\n",
+  );
+  // The connection is cut at the refused request (the first answer may or may not make it).
+  assert.ok(!answer.includes("421") || answer.startsWith("HTTP/1.1 200"), answer.slice(0, 200));
+  assert.ok(heads.length <= 1, "only the first request went upstream");
+  for (const head of heads) assert.match(head, /^GET \/v1\/a /);
+  assert.equal(asked, 1);
+});
