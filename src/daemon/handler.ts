@@ -230,6 +230,14 @@ export function createDaemonHandler(
     const provider = providerName(body.provider);
     try {
       options.grants!.check(grant.name, { provider });
+      // A grant uses each provider's default connection in the profile it was minted for;
+      // naming another would reach credentials the grant never gave.
+      if (body.connection !== undefined || (body.profile ?? grant.profile) !== grant.profile) {
+        throw new GrantDeniedError(
+          `grant "${grant.name}" uses the default connection of profile ${grant.profile}; ` +
+            "it does not choose connections or profiles",
+        );
+      }
       if (limitsRequests(grant)) {
         throw new GrantDeniedError(
           `grant "${grant.name}" limits hosts or methods, so its raw token is not handed out; ` +
@@ -249,7 +257,7 @@ export function createDaemonHandler(
       }
       throw error;
     }
-    return await token({ provider, connection: body.connection, field: body.field }, grant.name);
+    return await token({ provider, profile: grant.profile, field: body.field }, grant.name);
   }
 
   async function token(

@@ -26,6 +26,8 @@ export class GrantDeniedError extends AuthsomeError {
 /** A live grant (no token: only its digest is kept). */
 export interface Grant extends GrantLimits {
   name: string;
+  /** The profile whose connections the grant uses. */
+  profile: string;
   createdAt: number;
   expiresAt: number;
 }
@@ -61,7 +63,7 @@ export class GrantRegistry {
   }
 
   /** Mints a grant; its token is in the result and nowhere else. */
-  async create(spec: GrantSpec): Promise<{ grant: Grant; token: string }> {
+  async create(spec: GrantSpec, profile = "default"): Promise<{ grant: Grant; token: string }> {
     this.sweep();
     if (this.#entries.has(spec.name)) {
       throw new UsageError(`a grant named "${spec.name}" already exists`, {
@@ -76,6 +78,7 @@ export class GrantRegistry {
     const now = this.#platform.clock.now();
     const grant: Grant = {
       name: spec.name,
+      profile,
       providers: [...spec.providers],
       hosts: [...spec.hosts],
       methods: [...spec.methods],

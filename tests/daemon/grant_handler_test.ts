@@ -138,3 +138,54 @@ Deno.test("a grant token past its TTL is refused with the expiry time", async ()
   assert.equal(late.status, 403);
   assert.match(late.body.message, /grant "short" expired at/);
 });
+
+Deno.test("a grant token cannot pick another connection or profile of a granted provider", async () => {
+  await using s = await setUp();
+  const WORK_KEY = "sk-granttest-work-0123456789abcdef";
+  const OTHER_PROFILE_KEY = "sk-granttest-otherprofile-01234567";
+  await store(s.t.ctx, keyConnection("openai", "work", WORK_KEY));
+  await store(s.t.ctx, {
+    ...keyConnection("openai", "default", OTHER_PROFILE_KEY),
+    profile: "other",
+  });
+  const minted = await s.send("POST", "/v1/grants", {
+    proof: PROOF.toBase64(),
+    body: { name: "agent", providers: ["openai"], ttl: "10m" },
+  });
+  const token = minted.body.token as string;
+  for (
+    const body of [
+      { provider: "openai", connection: "work" },
+      { provider: "openai", profile: "other" },
+    ]
+  ) {
+    const reply = await s.send("POST", "/v1/token", { token, body });
+    assert.equal(reply.status, 403, JSON.stringify(body));
+    assert.equal(reply.body.error, "grant_denied");
+    const text = JSON.stringify(reply.body);
+    assert.ok(!text.includes(WORK_KEY) && !text.includes(OTHER_PROFILE_KEY), text);
+  }
+  const own = await s.send("POST", "/v1/token", { token, body: { provider: "openai" } });
+  assert.equal(own.body.token, OPENAI_KEY);
+});
+
+Deno.test("a grant minted for a profile hands out that profile's credential", async () => {
+  await using s = await setUp();
+  const OTHER_PROFILE_KEY = "sk-granttest-otherprofile-01234567";
+  await store(s.t.ctx, {
+    ...keyConnection("openai", "default", OTHER_PROFILE_KEY),
+    profile: "other",
+  });
+  const minted = await s.send("POST", "/v1/grants", {
+    proof: PROOF.toBase64(),
+    body: { name: "agent", providers: ["openai"], ttl: "10m", profile: "other" },
+  });
+  assert.equal(minted.status, 200, JSON.stringify(minted.body));
+  const reply = await s.send("POST", "/v1/token", {
+    token: minted.body.token,
+    body: { provider: "openai" },
+  });
+  assert.equal(reply.status, 200, JSON.stringify(reply.body));
+  assert.equal(reply.body.token, OTHER_PROFILE_KEY);
+  assert.equal(reply.body.profile, "other");
+});
