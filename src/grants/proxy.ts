@@ -67,6 +67,7 @@ class GrantCredentials implements CredentialLookup {
         host: request?.host,
         port: request?.port,
         method: request?.method,
+        methodOverrides: request?.methodOverrides,
       });
     } catch (error) {
       if (error instanceof GrantDeniedError) {

@@ -39,6 +39,11 @@ export interface GrantUse {
   host?: string;
   port?: number;
   method?: string;
+  /**
+   * Methods the request asks the server to use instead (`X-HTTP-Method-Override` and the like,
+   * which Google APIs and many frameworks honour): each must be allowed as well.
+   */
+  methodOverrides?: readonly string[];
 }
 
 interface Entry {
@@ -140,11 +145,14 @@ export class GrantRegistry {
     if (use.host !== undefined && !hostAllowed(grant.hosts, use.host, use.port ?? 443)) {
       throw new GrantDeniedError(`grant "${name}" does not allow host ${use.host}`);
     }
-    if (
-      use.method !== undefined && grant.methods.length > 0 &&
-      !grant.methods.includes(use.method.toUpperCase())
-    ) {
-      throw new GrantDeniedError(`grant "${name}" does not allow method ${use.method}`);
+    const methods = [
+      ...(use.method === undefined ? [] : [use.method]),
+      ...use.methodOverrides ?? [],
+    ];
+    for (const method of grant.methods.length > 0 ? methods : []) {
+      if (!grant.methods.includes(method.trim().toUpperCase())) {
+        throw new GrantDeniedError(`grant "${name}" does not allow method ${method.slice(0, 20)}`);
+      }
     }
     return grant;
   }

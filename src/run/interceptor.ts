@@ -40,7 +40,12 @@ export interface CredentialRequest {
   host: string;
   port: number;
   path: string;
+  /** Values of the request's method-override headers (`X-HTTP-Method-Override`, ...). */
+  methodOverrides: string[];
 }
+
+/** Headers with which a client asks the server to treat a request as another method. */
+const METHOD_OVERRIDE_HEADERS = ["x-http-method-override", "x-http-method", "x-method-override"];
 
 /**
  * Where the interceptor gets auth headers (`CredentialHeaders`, or a grant's checked lookup).
@@ -249,6 +254,7 @@ export class Interceptor {
           host,
           port,
           path: head.target.split("?")[0],
+          methodOverrides: METHOD_OVERRIDE_HEADERS.flatMap((name) => headerValues(head, name)),
         });
         const name = header.name.toLowerCase();
         head.headers = head.headers.filter(([n]) => n.toLowerCase() !== name);

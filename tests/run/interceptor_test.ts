@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Interceptor } from "../../src/run/interceptor.ts";
+import { type CredentialRequest, Interceptor } from "../../src/run/interceptor.ts";
 import type { CredentialHeaders } from "../../src/run/credential_headers.ts";
 import { buildRoutes } from "../../src/run/routing.ts";
 import { createCertificateAuthority, issueLeafCertificate, LeafCache } from "../../src/run/x509.ts";
@@ -83,8 +83,10 @@ async function upstream() {
 async function intercepted(port: number, upstreamCa: string) {
   const ca = await createCertificateAuthority({ commonName: "run", now: new Date(), validDays: 1 });
   let asked = 0;
+  const requests: CredentialRequest[] = [];
   const credentials = {
-    header: () => {
+    header: (_provider: string, _connection: string, request: CredentialRequest) => {
+      requests.push(request);
       asked++;
       return Promise.resolve({ name: "X-Api-Key", value: new Secret("interceptor-secret") });
     },
@@ -114,7 +116,7 @@ async function intercepted(port: number, upstreamCa: string) {
     port,
   );
   const client = await Deno.startTls(raw, { hostname: "127.0.0.1", caCerts: [ca.certificatePem] });
-  return { client, handled, asked: () => asked };
+  return { client, handled, asked: () => asked, requests };
 }
 
 async function readBytes(conn: Deno.Conn, length: number): Promise<Uint8Array> {
@@ -181,7 +183,7 @@ Deno.test("interceptor: an ambiguously framed request gets 400 and never reaches
 /** Sends `request` on a fresh intercepted tunnel; returns the answer, heads upstream saw, lookups. */
 async function exchange(request: string) {
   const up = await upstream();
-  const { client, handled, asked } = await intercepted(up.port, up.caPem);
+  const { client, handled, asked, requests } = await intercepted(up.port, up.caPem);
   let answer: string;
   try {
     await writeAll(client, encoder.encode(request));
@@ -191,7 +193,7 @@ async function exchange(request: string) {
     await handled;
     await up.close();
   }
-  return { answer, heads: up.heads, asked: asked() };
+  return { answer, heads: up.heads, asked: asked(), requests };
 }
 
 Deno.test("interceptor: a request naming another host than the tunnel's gets 421 and no credential (domain fronting)", async () => {
@@ -231,4 +233,26 @@ Deno.test("interceptor: a pipelined second request for another Host never gets t
   assert.ok(heads.length <= 1, "only the first request went upstream");
   for (const head of heads) assert.match(head, /^GET \/v1\/a /);
   assert.equal(asked, 1);
+});
+
+Deno.test("interceptor: the credential lookup hears the method a request asks the server to use instead", async () => {
+  const up = await upstream();
+  const { client, handled, requests } = await intercepted(up.port, up.caPem);
+  try {
+    await writeAll(
+      client,
+      encoder.encode(
+        "POST /v1/a HTTP/1.1\r\nHost: 127.0.0.1\r\nX-HTTP-Method-Override: DELETE\r\n" +
+          "Content-Length: 0\r\n\r\n",
+      ),
+    );
+    await readBytes(client, RESPONSE.length);
+  } finally {
+    client.close();
+    await handled;
+    await up.close();
+  }
+  assert.equal(requests.length, 1);
+  assert.equal(requests[0].method, "POST");
+  assert.deepEqual(requests[0].methodOverrides, ["DELETE"]);
 });
