@@ -17,12 +17,14 @@ export const MAX_HEAD = 64 * 1024;
 const MAX_LINE = 8 * 1024;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Control characters other than HTAB: no field value, target or chunk line may hold one. */
+// deno-lint-ignore no-control-regex -- control characters are exactly what is refused here
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
 /**
  * A chunk-size line (RFC 9112 §7.1.1): hex size, optional extensions, CRLF and nothing else.
  * A bare LF or CR inside would end the line early for a lenient upstream and desynchronise it
  * (the "funky chunks" class of request smuggling).
  */
+// deno-lint-ignore no-control-regex -- control characters are exactly what is refused here
 const CHUNK_LINE = /^([0-9a-fA-F]{1,12})(?:[ \t]*;[^\x00-\x08\x0a-\x1f\x7f]*)?\r\n$/;
 const encoder = new TextEncoder();
 const latin1 = new TextDecoder("latin1");
