@@ -42,6 +42,7 @@ import { checkName } from "../model/connection.ts";
 import type { Grant, GrantRegistry } from "../grants/registry.ts";
 import { GrantDeniedError } from "../grants/registry.ts";
 import { limitsRequests } from "../grants/spec.ts";
+import { RefusalAudit } from "../grants/refusal_audit.ts";
 import { DaemonHttpError, errorBody, httpStatus } from "./errors.ts";
 import { grantRoute, grantSelf } from "./grant_routes.ts";
 import { allow, json, readBody, readJson, sameBytes } from "./request.ts";
@@ -83,6 +84,7 @@ export function createDaemonHandler(
   const port = options.port;
   const hosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
   const startedAt = options.startedAt ?? ctx.platform.clock.now();
+  const refusals = new RefusalAudit();
   const challenges = options.unlockProof
     ? new UnlockChallenges(ctx.platform, options.unlockProof)
     : null;
@@ -249,13 +251,17 @@ export function createDaemonHandler(
       }
     } catch (error) {
       if (error instanceof GrantDeniedError) {
-        await audit.append({
-          event: "get",
-          provider,
-          status: "failure",
-          grant: grant.name,
-          error: error.message,
-        });
+        const admitted = refusals.admit(grant.name, ctx.platform.clock.now());
+        if (admitted) {
+          await audit.append({
+            event: "get",
+            provider,
+            status: "failure",
+            grant: grant.name,
+            error: error.message,
+            ...(admitted.suppressed > 0 ? { suppressed: admitted.suppressed } : {}),
+          });
+        }
         throw new DaemonHttpError(403, error.code, error.message, { exitCode: error.exitCode });
       }
       throw error;

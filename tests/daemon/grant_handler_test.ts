@@ -245,3 +245,24 @@ Deno.test("key mode daemon: an unlock answer is good for one request, that reque
   assert.equal(replay.status, 403, "an answer is never accepted twice");
   assert.ok(!JSON.stringify(replay.body).includes(OPENAI_KEY));
 });
+
+Deno.test("refusals of one grant flood the audit log at most 20 a minute; the next entry counts the rest", async () => {
+  await using s = await setUp();
+  const minted = await s.send("POST", "/v1/grants", {
+    proof: PROOF.toBase64(),
+    body: { name: "noisy", providers: ["openai"], ttl: "1h" },
+  });
+  const token = minted.body.token as string;
+  for (let i = 0; i < 50; i++) {
+    const refused = await s.send("POST", "/v1/token", { token, body: { provider: "slack" } });
+    assert.equal(refused.status, 403, "every refusal is still refused");
+  }
+  s.t.platform.advance(60_000);
+  await s.send("POST", "/v1/token", { token, body: { provider: "slack" } });
+  const failures = (await Deno.readTextFile(`${s.t.home}/audit.log`)).trim().split("\n")
+    .map((line) => JSON.parse(line))
+    .filter((e) => e.grant === "noisy" && e.status === "failure");
+  assert.equal(failures.length, 21);
+  assert.equal(failures[20].suppressed, 30);
+  assert.equal(failures[0].suppressed, undefined);
+});
