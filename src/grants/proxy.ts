@@ -49,6 +49,15 @@ class GrantCredentials implements CredentialLookup {
     this.#inner = new CredentialHeaders(ctx);
   }
 
+  live(): boolean {
+    try {
+      this.#grants.live(this.#name);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async header(
     provider: string,
     connection: string,

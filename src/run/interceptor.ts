@@ -54,6 +54,11 @@ const METHOD_OVERRIDE_HEADERS = ["x-http-method-override", "x-http-method", "x-m
  */
 export interface CredentialLookup {
   header(provider: string, connection: string, request?: CredentialRequest): Promise<AuthHeader>;
+  /**
+   * Whether credentials may still be used at all (a grant that has not ended). A connection
+   * that stopped being HTTP (WebSocket) is cut once this turns false. Absent: always.
+   */
+  live?(): boolean;
 }
 
 interface Refusal {
@@ -220,7 +225,10 @@ export class Interceptor {
           await copyBody(reader, framing, (bytes) => toUpstream.write(bytes));
           if (headerValues(head, "upgrade").length > 0) {
             // After a protocol switch (WebSocket) the connection is no longer HTTP: pass it on.
-            for await (const chunk of reader.rest()) await toUpstream.write(chunk);
+            for await (const chunk of reader.rest()) {
+              if (this.#credentials.live?.() === false) break;
+              await toUpstream.write(chunk);
+            }
             break;
           }
         } finally {

@@ -84,7 +84,9 @@ async function intercepted(port: number, upstreamCa: string) {
   const ca = await createCertificateAuthority({ commonName: "run", now: new Date(), validDays: 1 });
   let asked = 0;
   const requests: CredentialRequest[] = [];
+  let live = true;
   const credentials = {
+    live: () => live,
     header: (_provider: string, _connection: string, request: CredentialRequest) => {
       requests.push(request);
       asked++;
@@ -116,7 +118,7 @@ async function intercepted(port: number, upstreamCa: string) {
     port,
   );
   const client = await Deno.startTls(raw, { hostname: "127.0.0.1", caCerts: [ca.certificatePem] });
-  return { client, handled, asked: () => asked, requests };
+  return { client, handled, asked: () => asked, requests, end: () => live = false };
 }
 
 async function readBytes(conn: Deno.Conn, length: number): Promise<Uint8Array> {
@@ -255,4 +257,36 @@ Deno.test("interceptor: the credential lookup hears the method a request asks th
   assert.equal(requests.length, 1);
   assert.equal(requests[0].method, "POST");
   assert.deepEqual(requests[0].methodOverrides, ["DELETE"]);
+});
+
+Deno.test("interceptor: an upgraded (WebSocket) connection is cut once its credentials have ended", async () => {
+  const up = await upstream();
+  const { client, handled, end } = await intercepted(up.port, up.caPem);
+  let rest: Uint8Array;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await writeAll(
+      client,
+      encoder.encode(
+        "GET /socket HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+      ),
+    );
+    await readBytes(client, RESPONSE.length);
+    end(); // the grant is revoked or expires
+    await writeAll(client, encoder.encode("GET /after HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+    // Were the connection kept open, this read would wait forever: give up after 5 s.
+    timer = setTimeout(() => client.close(), 5_000);
+    rest = await readBytes(client, 1 << 20).catch(() => new Uint8Array([0]));
+  } finally {
+    clearTimeout(timer);
+    try {
+      client.close();
+    } catch {
+      // Closed by the timer already.
+    }
+    await handled;
+    await up.close();
+  }
+  assert.equal(rest.length, 0, "the connection was closed");
+  assert.equal(up.heads.length, 1, "nothing after the end reached the upstream");
 });
