@@ -11,6 +11,7 @@ import { daemonFiles } from "./client.ts";
 import { callDaemon, type DaemonEndpoint, locateDaemon } from "./connect.ts";
 import { errorFromBody } from "./errors.ts";
 import { isDaemonKeyMode } from "../vault/key_source.ts";
+import { answerChallenge, CHALLENGE_PATH, UNLOCK_HEADER } from "./unlock_challenge.ts";
 
 /** `GET /v1/grant`: how a grant is served (no token). */
 export interface ServedGrant {
@@ -63,6 +64,7 @@ async function ask(
     method: "GET" | "POST" | "DELETE";
     path: string;
     body?: unknown;
+    /** The base64 unlock proof key: the request answers a fresh challenge with it. */
     proof?: string;
     /** Another bearer than `daemon/token` (a grant token). */
     bearer?: string;
@@ -70,6 +72,20 @@ async function ask(
 ): Promise<unknown> {
   const found = await requireDaemon(ctx);
   const endpoint = request.bearer ? { ...found, token: request.bearer } : found;
+  let headers: Record<string, string> | undefined;
+  if (request.proof) {
+    const { nonce } = await ask(ctx, { method: "POST", path: CHALLENGE_PATH, body: {} }) as {
+      nonce: string;
+    };
+    const body = request.body === undefined ? "" : JSON.stringify(request.body);
+    headers = {
+      [UNLOCK_HEADER]: await answerChallenge(Uint8Array.fromBase64(request.proof), nonce, {
+        method: request.method,
+        path: request.path,
+        body,
+      }),
+    };
+  }
   let reply: { status: number; body: unknown };
   try {
     reply = await callDaemon(ctx.platform, endpoint, {
@@ -77,7 +93,7 @@ async function ask(
       path: request.path,
       body: request.body,
       timeoutMs: TIMEOUT_MS,
-      headers: request.proof ? { "X-Authsome-Unlock-Proof": request.proof } : undefined,
+      headers,
     });
   } catch (error) {
     throw new DaemonUnavailableError(`the daemon does not answer: ${(error as Error).message}`, {

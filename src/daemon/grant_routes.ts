@@ -66,7 +66,7 @@ export async function grantRoute(
       ttl: body.ttl === undefined ? undefined : String(body.ttl),
     });
     const c = parts.contextFor(body.profile);
-    const { grant, token } = await grants.create(spec);
+    const { grant, token } = await grants.create(spec, c.profile);
     let proxy;
     try {
       proxy = await startGrantProxy(

@@ -42,9 +42,11 @@ import { checkName } from "../model/connection.ts";
 import type { Grant, GrantRegistry } from "../grants/registry.ts";
 import { GrantDeniedError } from "../grants/registry.ts";
 import { limitsRequests } from "../grants/spec.ts";
+import { RefusalAudit } from "../grants/refusal_audit.ts";
 import { DaemonHttpError, errorBody, httpStatus } from "./errors.ts";
 import { grantRoute, grantSelf } from "./grant_routes.ts";
-import { allow, json, readJson, sameBytes } from "./request.ts";
+import { allow, json, readBody, readJson, sameBytes } from "./request.ts";
+import { CHALLENGE_PATH, UNLOCK_HEADER, UnlockChallenges } from "./unlock_challenge.ts";
 
 export { MAX_BODY_BYTES } from "./request.ts";
 
@@ -69,8 +71,6 @@ export interface DaemonHandlerOptions {
 /** Who is asking: the holder of `daemon/token` (with or without the unlock proof), or a grant. */
 type Caller = { kind: "admin"; unlocked: boolean } | { kind: "grant"; grant: Grant };
 
-const PROOF_HEADER = "x-authsome-unlock-proof";
-
 const encoder = new TextEncoder();
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const FORMATS = ["env", "shell", "json"];
@@ -84,6 +84,10 @@ export function createDaemonHandler(
   const port = options.port;
   const hosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
   const startedAt = options.startedAt ?? ctx.platform.clock.now();
+  const refusals = new RefusalAudit();
+  const challenges = options.unlockProof
+    ? new UnlockChallenges(ctx.platform, options.unlockProof)
+    : null;
   // Everything the daemon audits (served tokens, its refreshes, exports) says it came this way.
   const audit: AuditSink = { append: (entry) => ctx.audit.append({ ...entry, via: "daemon" }) };
   const base: AuthsomeContext = { ...ctx, audit };
@@ -109,10 +113,7 @@ export function createDaemonHandler(
     }
     const match = /^Bearer[ ]+(\S+)\s*$/i.exec(request.headers.get("authorization") ?? "");
     if (match && sameBytes(encoder.encode(match[1]), expected)) {
-      const proof = request.headers.get(PROOF_HEADER) ?? "";
-      const unlocked = !options.unlockProof ||
-        sameBytes(encoder.encode(proof), encoder.encode(options.unlockProof.toBase64()));
-      return { kind: "admin", unlocked };
+      return { kind: "admin", unlocked: challenges === null };
     }
     const grant = match && options.grants ? await options.grants.byToken(match[1]) : null;
     if (grant) return { kind: "grant", grant };
@@ -157,6 +158,10 @@ export function createDaemonHandler(
       if (path !== "/v1/token") requireUnlock(caller);
       allow(request, "POST");
       return json(200, await grantToken(caller.grant, await readJson(request)));
+    }
+    if (path === CHALLENGE_PATH && challenges) {
+      allow(request, "POST");
+      return json(200, { schema_version: 1, nonce: challenges.issue() });
     }
     if (path === "/v1/grants" || path.startsWith("/v1/grants/")) {
       const answer = options.grants
@@ -230,6 +235,14 @@ export function createDaemonHandler(
     const provider = providerName(body.provider);
     try {
       options.grants!.check(grant.name, { provider });
+      // A grant uses each provider's default connection in the profile it was minted for;
+      // naming another would reach credentials the grant never gave.
+      if (body.connection !== undefined || (body.profile ?? grant.profile) !== grant.profile) {
+        throw new GrantDeniedError(
+          `grant "${grant.name}" uses the default connection of profile ${grant.profile}; ` +
+            "it does not choose connections or profiles",
+        );
+      }
       if (limitsRequests(grant)) {
         throw new GrantDeniedError(
           `grant "${grant.name}" limits hosts or methods, so its raw token is not handed out; ` +
@@ -238,18 +251,22 @@ export function createDaemonHandler(
       }
     } catch (error) {
       if (error instanceof GrantDeniedError) {
-        await audit.append({
-          event: "get",
-          provider,
-          status: "failure",
-          grant: grant.name,
-          error: error.message,
-        });
+        const admitted = refusals.admit(grant.name, ctx.platform.clock.now());
+        if (admitted) {
+          await audit.append({
+            event: "get",
+            provider,
+            status: "failure",
+            grant: grant.name,
+            error: error.message,
+            ...(admitted.suppressed > 0 ? { suppressed: admitted.suppressed } : {}),
+          });
+        }
         throw new DaemonHttpError(403, error.code, error.message, { exitCode: error.exitCode });
       }
       throw error;
     }
-    return await token({ provider, connection: body.connection, field: body.field }, grant.name);
+    return await token({ provider, profile: grant.profile, field: body.field }, grant.name);
   }
 
   async function token(
@@ -307,11 +324,32 @@ export function createDaemonHandler(
     };
   }
 
+  /**
+   * The admin caller, unlocked when the request answers a challenge (key mode `daemon`); the
+   * request comes back with its body re-readable.
+   */
+  async function unlock(request: Request, url: URL, caller: Caller): Promise<[Request, Caller]> {
+    if (caller.kind !== "admin" || caller.unlocked || !request.headers.has(UNLOCK_HEADER)) {
+      return [request, caller];
+    }
+    const body = request.method === "POST" ? await readBody(request) : "";
+    const unlocked = await challenges!.verify(request.headers.get(UNLOCK_HEADER), {
+      method: request.method,
+      path: url.pathname + url.search,
+      body,
+    });
+    const again = request.method === "POST"
+      ? new Request(request.url, { method: "POST", headers: request.headers, body })
+      : request;
+    return [again, { kind: "admin", unlocked }];
+  }
+
   return async (request) => {
     const url = new URL(request.url);
     let response: Response;
     try {
-      response = await route(request, url, await guard(request));
+      const [checked, caller] = await unlock(request, url, await guard(request));
+      response = await route(checked, url, caller);
     } catch (error) {
       if (!(error instanceof AuthsomeError)) {
         ctx.log.error(`daemon request failed: ${describeError(error)}`, {

@@ -22,6 +22,21 @@ export function allow(request: Request, method: "GET" | "POST" | "DELETE"): void
 
 /** Reads a JSON object body of at most {@linkcode MAX_BODY_BYTES}. */
 export async function readJson(request: Request): Promise<Record<string, unknown>> {
+  const text = await readBody(request);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new UsageError("the request body is not valid JSON");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new UsageError("the request body must be a JSON object");
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Reads a JSON body's text, at most {@linkcode MAX_BODY_BYTES}. */
+export async function readBody(request: Request): Promise<string> {
   const type = request.headers.get("content-type");
   if (type !== null && type.split(";")[0].trim().toLowerCase() !== "application/json") {
     throw new DaemonHttpError(415, "unsupported_media_type", "send Content-Type: application/json");
@@ -47,16 +62,7 @@ export async function readJson(request: Request): Promise<Record<string, unknown
       chunks.push(value);
     }
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder().decode(concat(chunks)));
-  } catch {
-    throw new UsageError("the request body is not valid JSON");
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new UsageError("the request body must be a JSON object");
-  }
-  return parsed as Record<string, unknown>;
+  return new TextDecoder().decode(concat(chunks));
 }
 
 export function json(

@@ -20,6 +20,7 @@ import { buildRoutes, type RouteEntry } from "../run/routing.ts";
 import { selectConnections } from "../run/selection.ts";
 import { LeafCache } from "../run/x509.ts";
 import { GrantDeniedError, type GrantRegistry } from "./registry.ts";
+import { RefusalAudit } from "./refusal_audit.ts";
 
 /** What the child of `run --grant` needs to use a grant's proxy. */
 export interface GrantProxy {
@@ -39,12 +40,22 @@ class GrantCredentials implements CredentialLookup {
   readonly #grants: GrantRegistry;
   readonly #name: string;
   readonly #inner: CredentialHeaders;
+  readonly #refusals = new RefusalAudit();
 
   constructor(ctx: AuthsomeContext, grants: GrantRegistry, name: string) {
     this.#ctx = ctx;
     this.#grants = grants;
     this.#name = name;
     this.#inner = new CredentialHeaders(ctx);
+  }
+
+  live(): boolean {
+    try {
+      this.#grants.live(this.#name);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async header(
@@ -67,10 +78,19 @@ class GrantCredentials implements CredentialLookup {
         host: request?.host,
         port: request?.port,
         method: request?.method,
+        methodOverrides: request?.methodOverrides,
       });
     } catch (error) {
-      if (error instanceof GrantDeniedError) {
-        await this.#ctx.audit.append({ ...entry, status: "failure", error: error.message });
+      const admitted = error instanceof GrantDeniedError
+        ? this.#refusals.admit(this.#name, this.#ctx.platform.clock.now())
+        : null;
+      if (admitted) {
+        await this.#ctx.audit.append({
+          ...entry,
+          status: "failure",
+          error: (error as Error).message,
+          ...(admitted.suppressed > 0 ? { suppressed: admitted.suppressed } : {}),
+        });
       }
       throw error;
     }

@@ -26,6 +26,8 @@ export class GrantDeniedError extends AuthsomeError {
 /** A live grant (no token: only its digest is kept). */
 export interface Grant extends GrantLimits {
   name: string;
+  /** The profile whose connections the grant uses. */
+  profile: string;
   createdAt: number;
   expiresAt: number;
 }
@@ -37,6 +39,11 @@ export interface GrantUse {
   host?: string;
   port?: number;
   method?: string;
+  /**
+   * Methods the request asks the server to use instead (`X-HTTP-Method-Override` and the like,
+   * which Google APIs and many frameworks honour): each must be allowed as well.
+   */
+  methodOverrides?: readonly string[];
 }
 
 interface Entry {
@@ -61,7 +68,7 @@ export class GrantRegistry {
   }
 
   /** Mints a grant; its token is in the result and nowhere else. */
-  async create(spec: GrantSpec): Promise<{ grant: Grant; token: string }> {
+  async create(spec: GrantSpec, profile = "default"): Promise<{ grant: Grant; token: string }> {
     this.sweep();
     if (this.#entries.has(spec.name)) {
       throw new UsageError(`a grant named "${spec.name}" already exists`, {
@@ -76,6 +83,7 @@ export class GrantRegistry {
     const now = this.#platform.clock.now();
     const grant: Grant = {
       name: spec.name,
+      profile,
       providers: [...spec.providers],
       hosts: [...spec.hosts],
       methods: [...spec.methods],
@@ -137,11 +145,14 @@ export class GrantRegistry {
     if (use.host !== undefined && !hostAllowed(grant.hosts, use.host, use.port ?? 443)) {
       throw new GrantDeniedError(`grant "${name}" does not allow host ${use.host}`);
     }
-    if (
-      use.method !== undefined && grant.methods.length > 0 &&
-      !grant.methods.includes(use.method.toUpperCase())
-    ) {
-      throw new GrantDeniedError(`grant "${name}" does not allow method ${use.method}`);
+    const methods = [
+      ...(use.method === undefined ? [] : [use.method]),
+      ...use.methodOverrides ?? [],
+    ];
+    for (const method of grant.methods.length > 0 ? methods : []) {
+      if (!grant.methods.includes(method.trim().toUpperCase())) {
+        throw new GrantDeniedError(`grant "${name}" does not allow method ${method.slice(0, 20)}`);
+      }
     }
     return grant;
   }

@@ -16,6 +16,16 @@
 export const MAX_HEAD = 64 * 1024;
 const MAX_LINE = 8 * 1024;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Control characters other than HTAB: no field value, target or chunk line may hold one. */
+// deno-lint-ignore no-control-regex -- control characters are exactly what is refused here
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+/**
+ * A chunk-size line (RFC 9112 §7.1.1): hex size, optional extensions, CRLF and nothing else.
+ * A bare LF or CR inside would end the line early for a lenient upstream and desynchronise it
+ * (the "funky chunks" class of request smuggling).
+ */
+// deno-lint-ignore no-control-regex -- control characters are exactly what is refused here
+const CHUNK_LINE = /^([0-9a-fA-F]{1,12})(?:[ \t]*;[^\x00-\x08\x0a-\x1f\x7f]*)?\r\n$/;
 const encoder = new TextEncoder();
 const latin1 = new TextDecoder("latin1");
 
@@ -110,17 +120,28 @@ export function parseRequestHead(bytes: Uint8Array): RequestHead {
     throw new BadRequest("bare CR, LF or NUL in the request head");
   }
   const parts = lines[0].split(" ");
-  if (parts.length !== 3 || !TOKEN.test(parts[0]) || !/^HTTP\/1\.[01]$/.test(parts[2])) {
+  if (
+    parts.length !== 3 || !TOKEN.test(parts[0]) || !/^HTTP\/1\.[01]$/.test(parts[2]) ||
+    !/^[\x21-\x7e\x80-\xff]+$/.test(parts[1])
+  ) {
     throw new BadRequest("malformed request line");
   }
-  const headers: [string, string][] = [];
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(":");
-    const name = colon > 0 ? line.slice(0, colon) : "";
-    if (!TOKEN.test(name)) throw new BadRequest("malformed or folded header line");
-    headers.push([name, line.slice(colon + 1).trim()]);
-  }
-  return { method: parts[0], target: parts[1], version: parts[2], headers };
+  return {
+    method: parts[0],
+    target: parts[1],
+    version: parts[2],
+    headers: lines.slice(1).map(parseFieldLine),
+  };
+}
+
+/** `name: value`, the value trimmed of spaces and tabs; anything else is refused. */
+function parseFieldLine(line: string): [string, string] {
+  const colon = line.indexOf(":");
+  const name = colon > 0 ? line.slice(0, colon) : "";
+  if (!TOKEN.test(name)) throw new BadRequest("malformed or folded header line");
+  const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "");
+  if (CONTROL.test(value)) throw new BadRequest("control character in a header value");
+  return [name, value];
 }
 
 /** Every value of a header (case-insensitive name). */
@@ -135,6 +156,10 @@ export function bodyFraming(head: RequestHead): BodyFraming {
   const lengths = headerValues(head, "content-length")
     .flatMap((value) => value.split(",").map((part) => part.trim()));
   if (encodings.length > 0) {
+    // An HTTP/1.0 server ignores Transfer-Encoding (RFC 9112 §6.1): framing is faulty.
+    if (head.version === "HTTP/1.0") {
+      throw new BadRequest("Transfer-Encoding in an HTTP/1.0 request");
+    }
     if (lengths.length > 0) throw new BadRequest("both Content-Length and Transfer-Encoding");
     const codings = encodings.join(",").split(",").map((c) => c.trim().toLowerCase());
     if (codings.length !== 1 || codings[0] !== "chunked") {
@@ -166,10 +191,10 @@ export async function copyBody(
   while (true) {
     const line = await reader.until("\r\n", MAX_LINE);
     if (line === null) throw new BadRequest("connection closed in a chunked body");
+    const size = CHUNK_LINE.exec(latin1.decode(line));
+    if (!size) throw new BadRequest("malformed chunk size line");
     await write(line);
-    const size = latin1.decode(line).split(";")[0].trim();
-    if (!/^[0-9a-fA-F]{1,12}$/.test(size)) throw new BadRequest("malformed chunk size");
-    const length = parseInt(size, 16);
+    const length = parseInt(size[1], 16);
     if (length === 0) break;
     await copyExactly(reader, length, write);
     const end = await reader.until("\r\n", MAX_LINE);
@@ -180,8 +205,11 @@ export async function copyBody(
   while (true) {
     const line = await reader.until("\r\n", MAX_LINE);
     if (line === null) throw new BadRequest("connection closed in chunked trailers");
+    if (line.length === 2) return await write(line);
+    const text = latin1.decode(line).slice(0, -2);
+    if (/[\r\n]/.test(text)) throw new BadRequest("bare CR or LF in a chunked trailer");
+    parseFieldLine(text);
     await write(line);
-    if (line.length === 2) return;
   }
 }
 

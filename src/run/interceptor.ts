@@ -26,7 +26,7 @@ import {
   type RequestHead,
   serializeHead,
 } from "./http1.ts";
-import { route, type RouteTable } from "./routing.ts";
+import { normalizeHost, route, type RouteTable } from "./routing.ts";
 import { describeUpstreamFailure } from "./upstream_failure.ts";
 import type { UpstreamProxyPicker } from "./upstream_proxy.ts";
 import type { LeafCache } from "./x509.ts";
@@ -40,7 +40,12 @@ export interface CredentialRequest {
   host: string;
   port: number;
   path: string;
+  /** Values of the request's method-override headers (`X-HTTP-Method-Override`, ...). */
+  methodOverrides: string[];
 }
+
+/** Headers with which a client asks the server to treat a request as another method. */
+const METHOD_OVERRIDE_HEADERS = ["x-http-method-override", "x-http-method", "x-method-override"];
 
 /**
  * Where the interceptor gets auth headers (`CredentialHeaders`, or a grant's checked lookup).
@@ -49,11 +54,65 @@ export interface CredentialRequest {
  */
 export interface CredentialLookup {
   header(provider: string, connection: string, request?: CredentialRequest): Promise<AuthHeader>;
+  /**
+   * Whether credentials may still be used at all (a grant that has not ended). A connection
+   * that stopped being HTTP (WebSocket) is cut once this turns false. Absent: always.
+   */
+  live?(): boolean;
 }
 
 interface Refusal {
   status: number;
   message: string;
+}
+
+const REASONS: Record<number, string> = {
+  400: "Bad Request",
+  403: "Forbidden",
+  421: "Misdirected Request",
+};
+
+/** `host[:port]` of a Host header or URL authority, normalised; null when it is not one. */
+function authorityOf(text: string): { host: string; port: number | null } | null {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[^\s\[\]@/?#:]+)(?::(\d{1,5}))?$/.exec(text);
+  return match ? { host: normalizeHost(match[1]), port: match[2] ? Number(match[2]) : null } : null;
+}
+
+/**
+ * Why a request on the tunnel to `host:port` names another destination, if it does. The
+ * credential is chosen by the tunnel's host, but a shared front end (a CDN, a cloud's API
+ * gateway) routes by the `Host` header or an absolute-form target: a request that names
+ * another virtual host would carry the credential to whoever serves that one (domain fronting).
+ * So the Host header must be there once and name the tunnel's host (and port, when it has
+ * one), and an absolute-form target must name the same `https` authority.
+ */
+function misdirected(head: RequestHead, host: string, port: number): Refusal | null {
+  const refuse = (status: number, why: string): Refusal => ({
+    status,
+    message: `${why}; this connection is to ${host}:${port}`,
+  });
+  const hosts = headerValues(head, "host");
+  if (hosts.length > 1) return refuse(400, "more than one Host header");
+  const names: string[] = [...hosts];
+  if (head.target.startsWith("/") || (head.target === "*" && head.method === "OPTIONS")) {
+    // Origin form: the Host header names the destination.
+  } else if (/^https?:\/\//i.test(head.target) && URL.canParse(head.target)) {
+    const url = new URL(head.target);
+    if (url.protocol !== "https:" || url.username || url.password) {
+      return refuse(400, `request target ${head.target.slice(0, 100)} is not an https URL`);
+    }
+    names.push(url.port ? `${url.hostname}:${url.port}` : url.hostname);
+  } else {
+    return refuse(400, `malformed request target ${head.target.slice(0, 100)}`);
+  }
+  if (hosts.length === 0 && head.version !== "HTTP/1.0") return refuse(400, "no Host header");
+  for (const name of names) {
+    const authority = authorityOf(name);
+    if (!authority || authority.host !== host || (authority.port ?? port) !== port) {
+      return refuse(421, `the request names ${name.slice(0, 100)}`);
+    }
+  }
+  return null;
 }
 
 /** Relays intercepted tunnels. */
@@ -129,14 +188,14 @@ export class Interceptor {
           break;
         }
         // Before anything goes upstream: a refused request must not reach the host at all.
-        const refusal = await this.#rewrite(head, host, port);
+        const refusal = misdirected(head, host, port) ?? await this.#rewrite(head, host, port);
         if (refusal) {
           this.#log.debug("proxy: request refused", { host, status: refusal.status });
           if (!upstream) {
             await toClient.write(
               closingResponse(
                 refusal.status,
-                refusal.status === 403 ? "Forbidden" : "Refused",
+                REASONS[refusal.status] ?? "Refused",
                 `authsome proxy: ${refusal.message}\n`,
               ),
             );
@@ -166,7 +225,10 @@ export class Interceptor {
           await copyBody(reader, framing, (bytes) => toUpstream.write(bytes));
           if (headerValues(head, "upgrade").length > 0) {
             // After a protocol switch (WebSocket) the connection is no longer HTTP: pass it on.
-            for await (const chunk of reader.rest()) await toUpstream.write(chunk);
+            for await (const chunk of reader.rest()) {
+              if (this.#credentials.live?.() === false) break;
+              await toUpstream.write(chunk);
+            }
             break;
           }
         } finally {
@@ -200,6 +262,7 @@ export class Interceptor {
           host,
           port,
           path: head.target.split("?")[0],
+          methodOverrides: METHOD_OVERRIDE_HEADERS.flatMap((name) => headerValues(head, name)),
         });
         const name = header.name.toLowerCase();
         head.headers = head.headers.filter(([n]) => n.toLowerCase() !== name);

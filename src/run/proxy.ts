@@ -59,6 +59,8 @@ export function parseAuthority(target: string, defaultPort: number): [string, nu
   if (!match) return null;
   const port = match[2] ? Number(match[2]) : defaultPort;
   if (!Number.isInteger(port) || port < 1 || port > 65535) return null;
+  // No DNS name is longer; a longer one would only make host patterns work harder.
+  if (match[1].length > 253) return null;
   return [normalizeHost(match[1]), port];
 }
 

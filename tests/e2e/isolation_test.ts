@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { tempHome } from "../_fakes/platform.ts";
 import { createCertificateAuthority, issueLeafCertificate } from "../../src/run/x509.ts";
-import { CLI, runCli } from "./_cli.ts";
+import { CLI, readTree, runCli } from "./_cli.ts";
 
 const PASSPHRASE = "isolation-passphrase-4e1d9c";
 const KEY = "lk-isolated-secret-0123456789abcdef";
@@ -141,11 +141,15 @@ Deno.test("isolation: a run --grant child gets only what its grant allows, and n
     assert.ok(!daemonEnv.includes(secret), "the daemon's environment holds no secret");
   }
   assert.match(childEnv, /HTTPS_PROXY=http:\/\/agent-1:[A-Za-z0-9_-]{43}@127\.0\.0\.1:\d+/);
-  // Nothing under the home reveals the passphrase.
-  for await (const entry of Deno.readDir(t.home)) {
-    if (!entry.isFile) continue;
-    const text = new TextDecoder().decode(await Deno.readFile(`${t.home}/${entry.name}`));
-    assert.ok(!text.includes(PASSPHRASE), entry.name);
+  // Nothing under the home (logs, daemon files, audit, config) but the sealed vault holds the
+  // passphrase, a key or the grant's token.
+  const grantToken = /HTTPS_PROXY=http:\/\/agent-1:([A-Za-z0-9_-]{43})@/.exec(childEnv)![1];
+  for (const [path, bytes] of await readTree(t.home)) {
+    if (path === `${t.home}/vault.enc`) continue;
+    const text = new TextDecoder().decode(bytes);
+    for (const secret of [PASSPHRASE, KEY, OTHER_KEY, grantToken]) {
+      assert.ok(!text.includes(secret), `${path} holds a secret`);
+    }
   }
   // Every use is audited with the grant's name; the grant ends with the child.
   const audit = await t.audit();

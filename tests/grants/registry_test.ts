@@ -37,6 +37,12 @@ Deno.test("check enforces provider, host, method and expiry, and says which", as
   denied({ provider: "slack" }, /does not allow provider slack/);
   denied({ provider: "github", host: "evil.com", port: 443 }, /does not allow host evil\.com/);
   denied({ provider: "github", host: "api.github.com", method: "DELETE" }, /method DELETE/);
+  // A GET that asks the server to act as DELETE is a DELETE (Google APIs honour the header).
+  denied(
+    { provider: "github", host: "api.github.com", method: "GET", methodOverrides: ["DELETE"] },
+    /method DELETE/,
+  );
+  grants.check("agent", { provider: "github", method: "GET", methodOverrides: ["get"] });
   platform.advance(60_000);
   denied({ provider: "github" }, /expired at 1970-01-01T00:01:00\.000Z/);
   grants.sweep();

@@ -87,3 +87,56 @@ Deno.test("http1: a chunk not followed by CRLF is refused", async () => {
     BadRequest,
   );
 });
+
+Deno.test("http1: chunk lines and trailers a lenient upstream would split differently are refused", async () => {
+  // Each would let the upstream see a request the proxy never parsed (or read the proxy's next
+  // credential-bearing head as a body): bare LF in a chunk extension or trailer, a control
+  // character, whitespace in the size.
+  const smuggling = [
+    "5;a\nb\r\nhello\r\n0\r\n\r\n",
+    "5\n\r\nhello\r\n0\r\n\r\n",
+    "5 \r\nhello\r\n0\r\n\r\n",
+    "5;\x0b\r\nhello\r\n0\r\n\r\n",
+    "0\r\nX: y\n\nGET /echo HTTP/1.1\r\n\r\n",
+    "0\r\n folded\r\n\r\n",
+    "0\r\nNo colon\r\n\r\n",
+  ];
+  for (const body of smuggling) {
+    const written: string[] = [];
+    await assert.rejects(
+      copyBody(readerOf(body), { kind: "chunked" }, (bytes) => {
+        written.push(decoder.decode(bytes));
+        return Promise.resolve();
+      }),
+      BadRequest,
+      JSON.stringify(body),
+    );
+    assert.ok(!written.join("").includes("\n\n"), "the offending line is not forwarded");
+  }
+  const fine = '5 ;name="v"\r\nhello\r\n0\r\nX-Trailer: ok\r\n\r\n';
+  const copied: string[] = [];
+  await copyBody(readerOf(fine), { kind: "chunked" }, (bytes) => {
+    copied.push(decoder.decode(bytes));
+    return Promise.resolve();
+  });
+  assert.equal(copied.join(""), fine);
+});
+
+Deno.test("http1: control characters in a head and Transfer-Encoding in HTTP/1.0 are refused", () => {
+  for (
+    const text of [
+      "GET / HTTP/1.1\r\nContent-Length: 5\x0b",
+      "GET / HTTP/1.1\r\nX: a\x00b",
+      "GET /a\x0bb HTTP/1.1",
+      "GET /\x7f HTTP/1.1",
+    ]
+  ) {
+    assert.throws(() => head(text), BadRequest, JSON.stringify(text));
+  }
+  assert.throws(
+    () => bodyFraming(head("POST / HTTP/1.0\r\nTransfer-Encoding: chunked")),
+    BadRequest,
+  );
+  // NBSP is not whitespace to HTTP: the length is not a number.
+  assert.throws(() => bodyFraming(head("POST / HTTP/1.1\r\nContent-Length: \xa05")), BadRequest);
+});

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Interceptor } from "../../src/run/interceptor.ts";
+import { type CredentialRequest, Interceptor } from "../../src/run/interceptor.ts";
 import type { CredentialHeaders } from "../../src/run/credential_headers.ts";
 import { buildRoutes } from "../../src/run/routing.ts";
 import { createCertificateAuthority, issueLeafCertificate, LeafCache } from "../../src/run/x509.ts";
@@ -83,8 +83,12 @@ async function upstream() {
 async function intercepted(port: number, upstreamCa: string) {
   const ca = await createCertificateAuthority({ commonName: "run", now: new Date(), validDays: 1 });
   let asked = 0;
+  const requests: CredentialRequest[] = [];
+  let live = true;
   const credentials = {
-    header: () => {
+    live: () => live,
+    header: (_provider: string, _connection: string, request: CredentialRequest) => {
+      requests.push(request);
       asked++;
       return Promise.resolve({ name: "X-Api-Key", value: new Secret("interceptor-secret") });
     },
@@ -114,7 +118,7 @@ async function intercepted(port: number, upstreamCa: string) {
     port,
   );
   const client = await Deno.startTls(raw, { hostname: "127.0.0.1", caCerts: [ca.certificatePem] });
-  return { client, handled, asked: () => asked };
+  return { client, handled, asked: () => asked, requests, end: () => live = false };
 }
 
 async function readBytes(conn: Deno.Conn, length: number): Promise<Uint8Array> {
@@ -176,4 +180,113 @@ Deno.test("interceptor: an ambiguously framed request gets 400 and never reaches
   assert.match(answer, /both Content-Length and Transfer-Encoding/);
   assert.deepEqual(up.heads, []);
   assert.equal(asked(), 0, "no credential was fetched");
+});
+
+/** Sends `request` on a fresh intercepted tunnel; returns the answer, heads upstream saw, lookups. */
+async function exchange(request: string) {
+  const up = await upstream();
+  const { client, handled, asked, requests } = await intercepted(up.port, up.caPem);
+  let answer: string;
+  try {
+    await writeAll(client, encoder.encode(request));
+    answer = decoder.decode(await readBytes(client, 1 << 20));
+  } finally {
+    client.close();
+    await handled;
+    await up.close();
+  }
+  return { answer, heads: up.heads, asked: asked(), requests };
+}
+
+Deno.test("interceptor: a request naming another host than the tunnel's gets 421 and no credential (domain fronting)", async () => {
+  for (
+    const request of [
+      "GET /v1/a HTTP/1.1\r\nHost: attacker.example\r\n\r\n",
+      "GET https://attacker.example/v1/a HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+      "GET /v1/a HTTP/1.1\r\nHost: 127.0.0.1:1\r\n\r\n",
+    ]
+  ) {
+    const { answer, heads, asked } = await exchange(request);
+    assert.match(answer, /^HTTP\/1\.1 421 Misdirected Request\r\n/, request);
+    assert.deepEqual(heads, [], request);
+    assert.equal(asked, 0, request);
+  }
+  for (
+    const request of [
+      "GET /v1/a HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: attacker.example\r\n\r\n",
+      "GET /v1/a HTTP/1.1\r\n\r\n",
+      "GET http://127.0.0.1/v1/a HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    ]
+  ) {
+    const { answer, heads, asked } = await exchange(request);
+    assert.match(answer, /^HTTP\/1\.1 400 Bad Request\r\n/, request);
+    assert.deepEqual(heads, [], request);
+    assert.equal(asked, 0, request);
+  }
+});
+
+Deno.test("interceptor: a pipelined second request for another Host never gets the credential", async () => {
+  const { answer, heads, asked } = await exchange(
+    "GET /v1/a HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" +
+      "GET /v1/b HTTP/1.1\r\nHost: attacker.example\r\n\r\n",
+  );
+  // The connection is cut at the refused request (the first answer may or may not make it).
+  assert.ok(!answer.includes("421") || answer.startsWith("HTTP/1.1 200"), answer.slice(0, 200));
+  assert.ok(heads.length <= 1, "only the first request went upstream");
+  for (const head of heads) assert.match(head, /^GET \/v1\/a /);
+  assert.equal(asked, 1);
+});
+
+Deno.test("interceptor: the credential lookup hears the method a request asks the server to use instead", async () => {
+  const up = await upstream();
+  const { client, handled, requests } = await intercepted(up.port, up.caPem);
+  try {
+    await writeAll(
+      client,
+      encoder.encode(
+        "POST /v1/a HTTP/1.1\r\nHost: 127.0.0.1\r\nX-HTTP-Method-Override: DELETE\r\n" +
+          "Content-Length: 0\r\n\r\n",
+      ),
+    );
+    await readBytes(client, RESPONSE.length);
+  } finally {
+    client.close();
+    await handled;
+    await up.close();
+  }
+  assert.equal(requests.length, 1);
+  assert.equal(requests[0].method, "POST");
+  assert.deepEqual(requests[0].methodOverrides, ["DELETE"]);
+});
+
+Deno.test("interceptor: an upgraded (WebSocket) connection is cut once its credentials have ended", async () => {
+  const up = await upstream();
+  const { client, handled, end } = await intercepted(up.port, up.caPem);
+  let rest: Uint8Array;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await writeAll(
+      client,
+      encoder.encode(
+        "GET /socket HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+      ),
+    );
+    await readBytes(client, RESPONSE.length);
+    end(); // the grant is revoked or expires
+    await writeAll(client, encoder.encode("GET /after HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+    // Were the connection kept open, this read would wait forever: give up after 5 s.
+    timer = setTimeout(() => client.close(), 5_000);
+    rest = await readBytes(client, 1 << 20).catch(() => new Uint8Array([0]));
+  } finally {
+    clearTimeout(timer);
+    try {
+      client.close();
+    } catch {
+      // Closed by the timer already.
+    }
+    await handled;
+    await up.close();
+  }
+  assert.equal(rest.length, 0, "the connection was closed");
+  assert.equal(up.heads.length, 1, "nothing after the end reached the upstream");
 });

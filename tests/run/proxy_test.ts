@@ -36,6 +36,7 @@ Deno.test("parseAuthority refuses bad ports and malformed targets", () => {
       "::1:443",
       "",
       "[::1]x",
+      `${"a.".repeat(30_000)}example.com:443`,
     ]
   ) {
     assert.equal(parseAuthority(target, 443), null, target);
