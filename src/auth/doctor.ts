@@ -8,6 +8,7 @@ import { AuthsomeError, describeError } from "../errors.ts";
 import { findVaultLeftovers } from "../vault/leftovers.ts";
 import type { AuthsomeContext } from "./context.ts";
 import { connectionChecks } from "./doctor_connections.ts";
+import { keyHeldByDaemon } from "./key_mode.ts";
 
 /** One check's result. */
 export interface CheckResult {
@@ -87,6 +88,17 @@ export async function runDoctor(ctx: AuthsomeContext): Promise<CheckResult[]> {
   );
   results.push(
     await check("vault", async () => {
+      const held = await keyHeldByDaemon(ctx);
+      if (held?.daemonRunning) {
+        return "key mode daemon: the key is held by the running daemon only, so the vault is " +
+          "not opened here (AUTHSOME_PASSPHRASE=... authsome doctor checks it)";
+      }
+      if (held) {
+        throw new CheckFailure(
+          "key mode daemon: no daemon holds the vault key, so nothing can use the vault",
+          { hint: "authsome daemon unlock" },
+        );
+      }
       const snapshot = await ctx.vault.read();
       if (!snapshot.header) return "no vault yet (it is created on first login)";
       const records = await snapshot.list("");

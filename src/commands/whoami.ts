@@ -11,6 +11,9 @@ import type { Invocation } from "./invocation.ts";
 
 /** Runs `whoami`. */
 export async function run({ ctx, out, platform }: Invocation): Promise<number> {
+  const { keyHeldByDaemon } = await import("../auth/key_mode.ts");
+  const held = await keyHeldByDaemon(ctx);
+  if (held) return keyModeDaemon({ ctx, out } as Invocation, held.daemonRunning);
   const snapshot = await ctx.vault.read();
   const all = await listConnections(snapshot, ctx.profile);
   const connected = all.filter((c) => c.status === "connected");
@@ -54,6 +57,43 @@ export async function run({ ctx, out, platform }: Invocation): Promise<number> {
       `Connections:         ${counts.total}` +
       (byStatus.length > 0 ? ` (${byStatus.join(", ")})` : ""),
       ...attentionLines(attention),
+    ].join("\n"),
+  );
+  return 0;
+}
+
+/**
+ * Key mode `daemon` without the passphrase: the vault cannot be opened here, so say where the key
+ * is instead of failing; connections are counted by whoever holds the key.
+ */
+function keyModeDaemon({ ctx, out }: Invocation, daemonRunning: boolean): number {
+  const keySource = daemonRunning
+    ? "daemon (key mode daemon: held by the running daemon only)"
+    : "daemon (key mode daemon: no daemon holds it; authsome daemon unlock)";
+  if (out.json) {
+    out.jsonValue({
+      schema_version: 1,
+      home_directory: ctx.paths.home,
+      active_profile: ctx.profile,
+      authsome_version: VERSION,
+      key_source: "daemon",
+      key_held_by_running_daemon: daemonRunning,
+      vault_exists: null,
+      connected_providers_count: null,
+      connected_providers: null,
+      connections: null,
+      needs_attention: null,
+    });
+    return 0;
+  }
+  out.result(
+    [
+      `Home Directory:      ${ctx.paths.home}`,
+      `Active Profile:      ${ctx.profile}`,
+      `Authsome Version:    ${VERSION}`,
+      `Key Source:          ${keySource}`,
+      "Connections:         not readable without the passphrase " +
+      "(AUTHSOME_PASSPHRASE=... authsome whoami)",
     ].join("\n"),
   );
   return 0;

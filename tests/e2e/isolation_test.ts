@@ -233,6 +233,36 @@ Deno.test("isolation: without an unlocked daemon, commands of a key-mode-daemon 
   assert.ok(!(await Deno.stat(`${t.home}/master.key`).catch(() => null)));
 });
 
+Deno.test("isolation: whoami and doctor say where the key is instead of failing on the vault", async () => {
+  await using t = await setUp();
+  await Deno.chmod(t.home, 0o700); // doctor's home check wants it private
+  const who = await t.cli(["whoami"]);
+  assert.equal(who.code, 0, who.stderr);
+  assert.match(
+    who.stdout,
+    /Key Source:\s+daemon \(key mode daemon: held by the running daemon only\)/,
+  );
+  const doctor = await t.cli(["doctor"]);
+  assert.equal(doctor.code, 0, doctor.stdout + doctor.stderr);
+  assert.match(
+    doctor.stdout,
+    /OK\s+vault\s+key mode daemon: the key is held by the running daemon/,
+  );
+  assert.equal((await t.cli(["daemon", "stop"])).code, 0);
+  const json = JSON.parse((await t.cli(["whoami", "--json"])).stdout);
+  assert.equal(json.key_source, "daemon");
+  assert.equal(json.key_held_by_running_daemon, false);
+  const stopped = await t.cli(["doctor"]);
+  assert.equal(stopped.code, 1);
+  assert.match(
+    stopped.stdout,
+    /FAIL\s+vault\s+key mode daemon: no daemon holds the vault key[^]*fix: authsome daemon unlock/,
+  );
+  // With the passphrase, whoami opens the vault itself and counts the connections.
+  const counted = await t.cli(["whoami"], { AUTHSOME_PASSPHRASE: PASSPHRASE });
+  assert.match(counted.stdout, /Connections:\s+2\b/);
+});
+
 Deno.test("isolation: in a master.key home run --grant still scopes what the proxy injects, and warns that the key is on disk", async () => {
   await using dir = await tempHome();
   const routed = await upstream("127.0.0.2");
