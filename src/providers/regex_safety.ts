@@ -33,6 +33,12 @@ interface Frame {
   alternation: boolean;
   /** Unbounded atoms in a row (`\w*\w*`), each able to take what the previous gave back. */
   run: number;
+  /** The longest such run inside this frame (a group's own `\w*\w*` extends the outer run). */
+  maxRun: number;
+  /** Where the frame's group starts in the source (its `(`). */
+  start: number;
+  /** Source of the last unbounded atom of the current run, without its quantifier. */
+  lastUnbounded: string | null;
 }
 
 /**
@@ -41,7 +47,7 @@ interface Frame {
  */
 const MAX_UNBOUNDED_RUN = 3;
 
-function newFrame(): Frame {
+function newFrame(start = 0): Frame {
   return {
     unbounded: false,
     literals: [],
@@ -49,7 +55,30 @@ function newFrame(): Frame {
     currentLiteral: true,
     alternation: false,
     run: 0,
+    maxRun: 0,
+    start,
+    lastUnbounded: null,
   };
+}
+
+const PRINTABLE_ASCII = Array.from({ length: 95 }, (_, n) => String.fromCharCode(32 + n));
+
+/**
+ * Whether the mandatory single-character atom `atom` (a literal or a class) can match a
+ * character that the unbounded atom `unbounded` also matches: then it does not separate two
+ * unbounded atoms (`\w*a\w*` still gives back and retakes the same text). Checked on printable
+ * ASCII, plus the atom itself when it is one other character; a pattern that does not compile
+ * alone counts as overlapping.
+ */
+function overlaps(unbounded: string, atom: string, literal: string | null): boolean {
+  try {
+    const wide = new RegExp(`^(?:${unbounded})$`, "i");
+    const narrow = new RegExp(`^(?:${atom})$`, "i");
+    const samples = literal !== null ? [literal] : PRINTABLE_ASCII;
+    return samples.some((char) => narrow.test(char) && wide.test(char));
+  } catch {
+    return true;
+  }
 }
 
 function endAlternative(frame: Frame): void {
@@ -98,6 +127,7 @@ export function backtrackingProblem(source: string): string | null {
   let i = 0;
   while (i < source.length) {
     const char = source[i];
+    const atomStart = i;
     // The atom just read: a single character/class, or a closed group (its frame).
     let closed: Frame | null = null;
     let literal: string | null = null;
@@ -119,7 +149,7 @@ export function backtrackingProblem(source: string): string | null {
       i = j + 1;
     } else if (char === "(") {
       const prefix = source.slice(i).match(/^\((\?(:|=|!|<=|<!|<[A-Za-z_$][\w$]*>))?/)![0];
-      stack.push(newFrame());
+      stack.push(newFrame(i));
       i += prefix.length;
       continue;
     } else if (char === ")") {
@@ -130,6 +160,7 @@ export function backtrackingProblem(source: string): string | null {
     } else if (char === "|") {
       top().alternation = true;
       top().run = 0;
+      top().lastUnbounded = null;
       endAlternative(top());
       i++;
       continue;
@@ -159,9 +190,26 @@ export function backtrackingProblem(source: string): string | null {
     } else if (closed?.unbounded) {
       frame.unbounded = true;
     }
-    // An optional or bounded atom does not separate two unbounded ones; a mandatory one may.
+    // An optional or bounded atom does not separate two unbounded ones; a mandatory one does
+    // only when it cannot match what the unbounded one before it takes (`\w*a\w*` does not).
     const unboundedAtom = quantifier?.max === Infinity || closed?.unbounded === true;
-    frame.run = unboundedAtom ? frame.run + 1 : quantifier ? frame.run : 0;
+    const atomSource = source.slice(
+      closed ? closed.start : atomStart,
+      i - (quantifier?.length ?? 0),
+    );
+    if (unboundedAtom) {
+      // A group's own run (`(\w*\w*)`) continues the outer one.
+      frame.run += Math.max(1, closed?.maxRun ?? 1);
+      frame.lastUnbounded = atomSource;
+    } else if (!quantifier) {
+      const separates = closed !== null || frame.lastUnbounded === null ||
+        !overlaps(frame.lastUnbounded, atomSource, literal);
+      if (separates) {
+        frame.run = 0;
+        frame.lastUnbounded = null;
+      }
+    }
+    frame.maxRun = Math.max(frame.maxRun, frame.run);
     if (frame.run >= MAX_UNBOUNDED_RUN) {
       return `${MAX_UNBOUNDED_RUN} unbounded quantifiers in a row (like \\w*\\w*\\w*) can make ` +
         "matching take polynomial time on a long value; bound them ({1,64}) or put a literal between them";

@@ -29,6 +29,11 @@ const REDOS = [
   "^sk-\\w*\\w*\\w*\\w*\\w*x$",
   "^\\w+\\d*\\w+$",
   "(\\w*)(\\w*)(\\w*)!",
+  // A group's own run continues the outer one; a literal the class also matches separates nothing.
+  "(\\w*\\w*)\\w*!",
+  "\\w*a\\w*a\\w*!",
+  "^.*foo.*bar.*$",
+  "^\\d+1\\d+2\\d+$",
 ];
 
 Deno.test("regex safety: every known ReDoS shape is refused, with a reason", () => {
@@ -46,6 +51,10 @@ Deno.test("regex safety: ordinary key and host patterns pass", () => {
       "(ab|cd)+",
       "^(?:[a-z0-9.-]+\\.)?googleapis\\.com$",
       "[\\])]+x",
+      // Literals the classes cannot match keep the runs apart.
+      "^[a-z]+-[a-z]+-[a-z]+$",
+      "^[0-9]+\\.[0-9]+\\.[0-9]+$",
+      "^[A-Za-z0-9]+\\.[A-Za-z0-9]+\\.[A-Za-z0-9]+$",
     ]
   ) {
     assert.equal(backtrackingProblem(pattern), null, pattern);
