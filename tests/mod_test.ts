@@ -213,7 +213,12 @@ Deno.test("a bad profile name is a UsageError (exit 2) from open()", async () =>
   assert.equal(error.exitCode, ExitCode.usage);
 });
 
-Deno.test("a vault sealed by another key is a WrongKeyError (7) naming the fix", async () => {
+Deno.test({
+  name: "a vault sealed by another key is a WrongKeyError (7) naming the fix",
+  // The library reads a key from the environment before master.key: with one set, the planted
+  // key file is not what opens the vault, so the test is reported ignored rather than passed.
+  ignore: Boolean(Deno.env.get("AUTHSOME_MASTER_KEY") || Deno.env.get("AUTHSOME_PASSPHRASE")),
+}, async () => {
   await using home = await libraryHome();
   await home.apiKey("openai", OPENAI_KEY);
   // Another key file: the vault no longer opens.
@@ -221,7 +226,6 @@ Deno.test("a vault sealed by another key is a WrongKeyError (7) naming the fix",
   await Deno.writeTextFile(`${home.home}/master.key`, other, { mode: 0o600 });
   await using lib = await Authsome.open({ home: home.home, logger: recordingLogger() });
   const error = await lib.credential("openai").then(() => null, (e) => e);
-  if (Deno.env.get("AUTHSOME_MASTER_KEY") || Deno.env.get("AUTHSOME_PASSPHRASE")) return;
   assert.ok(error instanceof VaultError, String(error));
   assert.ok(error instanceof WrongKeyError, String(error));
   assert.equal(error.exitCode, ExitCode.vaultUnavailable);

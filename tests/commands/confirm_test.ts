@@ -74,14 +74,16 @@ for (const answer of ["y", "Y", "yes", " YES "]) {
 }
 
 Deno.test("revoke --yes (or -y) on a terminal does not ask", async () => {
-  await using t = await setUp();
+  // A fresh home for each flag: after the first revoke nothing is stored, and revoke with
+  // nothing stored never asks, so a second flag on the same home would prove nothing.
   for (const flag of ["--yes", "-y"]) {
+    await using t = await setUp();
     const out = await t.cli(["revoke", "openai", flag], { tty: true, answers: ["n"] });
     assert.equal(out.code, 0, out.stderr);
     assert.equal(out.unanswered, 1, "no question read");
     assert.doesNotMatch(out.stderr, /\[y\/N\]/);
+    assert.deepEqual(await t.connections(), [], flag);
   }
-  assert.deepEqual(await t.connections(), []);
 });
 
 Deno.test("revoke with standard input not a terminal (scripts, CI) proceeds without asking", async () => {

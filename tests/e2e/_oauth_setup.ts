@@ -6,6 +6,9 @@ import { homePaths } from "../../src/model/home.ts";
 import { denoPlatform } from "../../src/platform/deno.ts";
 import { Vault } from "../../src/vault/vault.ts";
 import { encodeKey } from "../../src/vault/key_source.ts";
+import { type FakeAuthServerOptions, startFakeAuthServer } from "../_fakes/oauth_server.ts";
+import { tempHome } from "../_fakes/platform.ts";
+import { runCli } from "./_cli.ts";
 
 /** A fixed key so the test and the CLI open the same vault. */
 export const MASTER_KEY = encodeKey(Uint8Array.from({ length: 32 }, (_, i) => 200 - i));
@@ -92,4 +95,31 @@ export async function seedConnection(home: string, fields: {
 /** An RFC 3339 time `seconds` from now. */
 export function fromNow(seconds: number): string {
   return new Date(Date.now() + seconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/**
+ * A private home with the `fakehub` provider pointing at a fresh fake authorization server, and
+ * a `cli` that runs the real CLI against both. `env` is every run's environment on top of
+ * `oauthEnv` (by default the user-supplied client id); `cli`'s `extra` adds to it per run.
+ */
+export async function fakeHubSetUp(options: {
+  server?: FakeAuthServerOptions;
+  env?: Record<string, string>;
+} = {}) {
+  const env = options.env ?? { FAKEHUB_CLIENT_ID: "authsome-test" };
+  const dir = await tempHome();
+  await Deno.mkdir(dir.home, { mode: 0o700 });
+  const server = await startFakeAuthServer(options.server);
+  await writeProvider(dir.home, server.url);
+  const cli = (args: string[], extra: Record<string, string> = {}) =>
+    runCli(args, { home: dir.home, env: oauthEnv({ ...env, ...extra }) });
+  return {
+    home: dir.home,
+    server,
+    cli,
+    async [Symbol.asyncDispose]() {
+      await server.close();
+      await dir[Symbol.asyncDispose]();
+    },
+  };
 }

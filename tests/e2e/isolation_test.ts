@@ -6,32 +6,20 @@
  */
 import assert from "node:assert/strict";
 import { tempHome } from "../_fakes/platform.ts";
-import { createCertificateAuthority, issueLeafCertificate } from "../../src/run/x509.ts";
 import { CLI, readTree, runCli } from "./_cli.ts";
+import { httpsUpstream } from "./_https_upstream.ts";
 
 const PASSPHRASE = "isolation-passphrase-4e1d9c";
 const KEY = "lk-isolated-secret-0123456789abcdef";
 const OTHER_KEY = "ok-other-secret-0123456789abcdef";
 
 /** An HTTPS server on `host` that echoes the auth header it received. */
-async function upstream(host: string) {
-  const now = new Date();
-  const ca = await createCertificateAuthority({ commonName: "upstream CA", now, validDays: 2 });
-  const leaf = await issueLeafCertificate(ca, { hostname: host, now, validDays: 2 });
-  const { promise, resolve } = Promise.withResolvers<number>();
-  const server = Deno.serve({
-    hostname: host,
-    port: 0,
-    cert: leaf.certificatePem,
-    key: leaf.privateKeyPkcs8Pem,
-    onListen: ({ port }) => resolve(port),
-  }, (req) =>
-    Response.json({
-      key: req.headers.get("x-api-key"),
-      method: req.method,
-      path: new URL(req.url).pathname,
-    }));
-  return { port: await promise, caPem: ca.certificatePem, server };
+function upstream(host: string) {
+  return httpsUpstream(host, (req) => ({
+    key: req.headers.get("x-api-key"),
+    method: req.method,
+    path: new URL(req.url).pathname,
+  }));
 }
 
 function provider(name: string, host: string, port: number) {

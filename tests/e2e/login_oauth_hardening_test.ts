@@ -4,27 +4,10 @@
  * --base-url, and a provider's own error code on refresh.
  */
 import assert from "node:assert/strict";
-import { startFakeAuthServer } from "../_fakes/oauth_server.ts";
-import { tempHome } from "../_fakes/platform.ts";
-import { runCli } from "./_cli.ts";
-import { fromNow, oauthEnv, seedConnection, writeProvider } from "./_oauth_setup.ts";
+import { fakeHubSetUp, fromNow, seedConnection } from "./_oauth_setup.ts";
 
-async function setUp() {
-  const dir = await tempHome();
-  await Deno.mkdir(dir.home, { mode: 0o700 });
-  const server = await startFakeAuthServer();
-  await writeProvider(dir.home, server.url);
-  const cli = (args: string[]) =>
-    runCli(args, { home: dir.home, env: oauthEnv({ FAKEHUB_CLIENT_ID: "authsome-test" }) });
-  return {
-    home: dir.home,
-    server,
-    cli,
-    async [Symbol.asyncDispose]() {
-      await server.close();
-      await dir[Symbol.asyncDispose]();
-    },
-  };
+function setUp() {
+  return fakeHubSetUp();
 }
 
 Deno.test("login: a callback iss from another server exits 4 with the mix-up message", async () => {

@@ -4,30 +4,11 @@
  * re-registered on invalid_client), Ctrl-C, and re-login rules.
  */
 import assert from "node:assert/strict";
-import { startFakeAuthServer } from "../_fakes/oauth_server.ts";
-import { tempHome } from "../_fakes/platform.ts";
-import { CLI, readTree, runCli } from "./_cli.ts";
-import { MASTER_KEY, oauthEnv, writeProvider } from "./_oauth_setup.ts";
+import { CLI, readTree } from "./_cli.ts";
+import { fakeHubSetUp, MASTER_KEY } from "./_oauth_setup.ts";
 
-async function setUp() {
-  const dir = await tempHome();
-  await Deno.mkdir(dir.home, { mode: 0o700 });
-  const server = await startFakeAuthServer({ deviceInterval: 1 });
-  await writeProvider(dir.home, server.url);
-  const cli = (args: string[], extra: Record<string, string> = {}) =>
-    runCli(args, {
-      home: dir.home,
-      env: oauthEnv({ FAKEHUB_CLIENT_ID: "authsome-test", ...extra }),
-    });
-  return {
-    home: dir.home,
-    server,
-    cli,
-    async [Symbol.asyncDispose]() {
-      await server.close();
-      await dir[Symbol.asyncDispose]();
-    },
-  };
+function setUp() {
+  return fakeHubSetUp({ server: { deviceInterval: 1 } });
 }
 
 Deno.test("login --flow pkce: browser round trip, tokens stored, S256 challenge sent", async () => {

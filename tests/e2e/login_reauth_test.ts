@@ -3,27 +3,10 @@
  * and has the requested scopes and base URL; otherwise the flow runs again (no --force needed).
  */
 import assert from "node:assert/strict";
-import { startFakeAuthServer } from "../_fakes/oauth_server.ts";
-import { tempHome } from "../_fakes/platform.ts";
-import { runCli } from "./_cli.ts";
-import { fromNow, oauthEnv, seedConnection, writeProvider } from "./_oauth_setup.ts";
+import { fakeHubSetUp, fromNow, seedConnection } from "./_oauth_setup.ts";
 
-async function setUp() {
-  const dir = await tempHome();
-  await Deno.mkdir(dir.home, { mode: 0o700 });
-  const server = await startFakeAuthServer({ deviceInterval: 1 });
-  await writeProvider(dir.home, server.url);
-  const cli = (args: string[]) =>
-    runCli(args, { home: dir.home, env: oauthEnv({ FAKEHUB_CLIENT_ID: "authsome-test" }) });
-  return {
-    home: dir.home,
-    server,
-    cli,
-    async [Symbol.asyncDispose]() {
-      await server.close();
-      await dir[Symbol.asyncDispose]();
-    },
-  };
+function setUp() {
+  return fakeHubSetUp({ server: { deviceInterval: 1 } });
 }
 
 Deno.test("login --scopes: different scopes run the flow again; the same scopes do not", async () => {

@@ -4,10 +4,7 @@
  * audit entry, and that the recovery commands the page prints work.
  */
 import assert from "node:assert/strict";
-import { startFakeAuthServer } from "../_fakes/oauth_server.ts";
-import { tempHome } from "../_fakes/platform.ts";
-import { runCli } from "./_cli.ts";
-import { fromNow, oauthEnv, seedConnection, writeProvider } from "./_oauth_setup.ts";
+import { fakeHubSetUp, fromNow, seedConnection } from "./_oauth_setup.ts";
 
 const SEED_PIPELINE = `
 import sys, json
@@ -18,27 +15,18 @@ for line in sys.stdin:
 `;
 
 async function setUp(options: { expiresIn?: number } = {}) {
-  const dir = await tempHome();
-  await Deno.mkdir(dir.home, { mode: 0o700 });
-  const server = await startFakeAuthServer();
-  await writeProvider(dir.home, server.url);
-  server.seedGrant({ refreshToken: "rt-seed", accessToken: "at-seed", clientId: "authsome-test" });
-  await seedConnection(dir.home, {
+  const t = await fakeHubSetUp({ env: {} });
+  t.server.seedGrant({
+    refreshToken: "rt-seed",
+    accessToken: "at-seed",
+    clientId: "authsome-test",
+  });
+  await seedConnection(t.home, {
     accessToken: "at-seed",
     refreshToken: "rt-seed",
     expiresAt: fromNow(options.expiresIn ?? -60),
   });
-  const cli = (args: string[], extra: Record<string, string> = {}) =>
-    runCli(args, { home: dir.home, env: oauthEnv(extra) });
-  return {
-    home: dir.home,
-    server,
-    cli,
-    async [Symbol.asyncDispose]() {
-      await server.close();
-      await dir[Symbol.asyncDispose]();
-    },
-  };
+  return t;
 }
 
 async function auditEntries(home: string): Promise<Record<string, unknown>[]> {

@@ -5,32 +5,20 @@
  */
 import assert from "node:assert/strict";
 import { tempHome } from "../_fakes/platform.ts";
-import { createCertificateAuthority, issueLeafCertificate } from "../../src/run/x509.ts";
 import { runCli } from "./_cli.ts";
+import { httpsUpstream } from "./_https_upstream.ts";
 
 const KEY = "lk-proxy-secret-0123456789abcdef";
 
 /** An HTTPS server on `host` that echoes what it received, with a cert from its own CA. */
-async function upstream(host: string) {
-  const now = new Date();
-  const ca = await createCertificateAuthority({ commonName: "upstream CA", now, validDays: 2 });
-  const leaf = await issueLeafCertificate(ca, { hostname: host, now, validDays: 2 });
-  const { promise, resolve } = Promise.withResolvers<number>();
-  const server = Deno.serve({
-    hostname: host,
-    port: 0,
-    cert: leaf.certificatePem,
-    key: leaf.privateKeyPkcs8Pem,
-    onListen: ({ port }) => resolve(port),
-  }, (req) =>
-    Response.json({
-      key: req.headers.get("x-api-key"),
-      ...(req.headers.has("authorization")
-        ? { authorization: req.headers.get("authorization") }
-        : {}),
-      path: new URL(req.url).pathname,
-    }));
-  return { port: await promise, caPem: ca.certificatePem, server };
+function upstream(host: string) {
+  return httpsUpstream(host, (req) => ({
+    key: req.headers.get("x-api-key"),
+    ...(req.headers.has("authorization")
+      ? { authorization: req.headers.get("authorization") }
+      : {}),
+    path: new URL(req.url).pathname,
+  }));
 }
 
 async function setUp() {

@@ -18,6 +18,15 @@ async function loggedIn() {
   return dir;
 }
 
+async function loggedInToOpenaiAndResend() {
+  const dir = await loggedIn();
+  await runCli(["login", "resend"], {
+    home: dir.home,
+    env: { RESEND_API_KEY: "re_abcdefghijklmnop" },
+  });
+  return dir;
+}
+
 Deno.test("run --env: the child sees the key under its export name and its exit code is returned", async () => {
   await using dir = await loggedIn();
   const out = await runCli(
@@ -46,11 +55,7 @@ Deno.test("run --env: the child sees the key under its export name and its exit 
 });
 
 Deno.test("run --env --provider limits what is injected", async () => {
-  await using dir = await loggedIn();
-  await runCli(["login", "resend"], {
-    home: dir.home,
-    env: { RESEND_API_KEY: "re_abcdefghijklmnop" },
-  });
+  await using dir = await loggedInToOpenaiAndResend();
   const out = await runCli(
     [
       "run",
@@ -69,11 +74,7 @@ Deno.test("run --env --provider limits what is injected", async () => {
 });
 
 Deno.test("run --env --provider takes a comma-separated list, as the README writes it", async () => {
-  await using dir = await loggedIn();
-  await runCli(["login", "resend"], {
-    home: dir.home,
-    env: { RESEND_API_KEY: "re_abcdefghijklmnop" },
-  });
+  await using dir = await loggedInToOpenaiAndResend();
   const out = await runCli(
     [
       "run",

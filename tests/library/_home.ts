@@ -6,13 +6,12 @@
  */
 import { saveClient } from "../../src/auth/clients.ts";
 import { saveConnection } from "../../src/auth/connections.ts";
-import type { Connection } from "../../src/model/connection.ts";
 import { homePaths } from "../../src/model/home.ts";
 import { Secret } from "../../src/model/secret.ts";
 import { rfc3339 } from "../../src/model/timestamp.ts";
 import { denoPlatform } from "../../src/platform/deno.ts";
 import { Vault } from "../../src/vault/vault.ts";
-import { oauthProvider, writeCustomProvider } from "../auth/_context.ts";
+import { connection, oauthProvider, writeCustomProvider } from "../auth/_context.ts";
 import { tempHome } from "../_fakes/platform.ts";
 
 /** What a test may plant. */
@@ -34,29 +33,6 @@ export interface LibraryHome extends AsyncDisposable {
   auditEntries(): Promise<Record<string, unknown>[]>;
 }
 
-function connection(fields: Partial<Connection> & { provider: string }): Connection {
-  return {
-    profile: "default",
-    connectionName: "default",
-    authType: "api_key",
-    status: "connected",
-    accessToken: null,
-    refreshToken: null,
-    tokenType: null,
-    scopes: [],
-    expiresAt: null,
-    obtainedAt: rfc3339(Date.now()),
-    apiKey: null,
-    baseUrl: null,
-    hostUrl: null,
-    lastRefreshAt: null,
-    lastRefreshError: null,
-    metadata: {},
-    extra: {},
-    ...fields,
-  };
-}
-
 /** A fresh home; dispose it to remove it. */
 export async function libraryHome(): Promise<LibraryHome> {
   const temp = await tempHome();
@@ -68,7 +44,12 @@ export async function libraryHome(): Promise<LibraryHome> {
       await vault.update((tx) =>
         saveConnection(
           tx,
-          connection({ provider, connectionName: name, apiKey: new Secret(key) }),
+          connection({
+            provider,
+            connectionName: name,
+            apiKey: new Secret(key),
+            obtainedAt: rfc3339(Date.now()),
+          }),
         )
       );
     },

@@ -25,7 +25,8 @@ export interface PredecessorFixture {
   key: Uint8Array;
 }
 
-async function seal(key: CryptoKey, text: string): Promise<string> {
+/** AES-GCM with a fresh nonce, as the predecessor did: the nonce and ciphertext || tag. */
+async function encrypt(key: CryptoKey, text: string) {
   const nonce = crypto.getRandomValues(new Uint8Array(12));
   const sealed = new Uint8Array(
     await crypto.subtle.encrypt(
@@ -34,18 +35,16 @@ async function seal(key: CryptoKey, text: string): Promise<string> {
       new TextEncoder().encode(text),
     ),
   );
+  return { nonce, sealed };
+}
+
+async function seal(key: CryptoKey, text: string): Promise<string> {
+  const { nonce, sealed } = await encrypt(key, text);
   return `${nonce.toBase64()}.${sealed.toBase64()}`;
 }
 
 async function envelope(key: CryptoKey, text: string): Promise<Record<string, unknown>> {
-  const nonce = crypto.getRandomValues(new Uint8Array(12));
-  const sealed = new Uint8Array(
-    await crypto.subtle.encrypt(
-      { name: "AES-GCM", iv: nonce },
-      key,
-      new TextEncoder().encode(text),
-    ),
-  );
+  const { nonce, sealed } = await encrypt(key, text);
   return {
     enc: 1,
     alg: "AES-256-GCM",
