@@ -1,6 +1,6 @@
 /**
  * The connections that need attention (`expired`, `invalid`) and the one command that fixes
- * each, as `list`, `whoami` and `doctor` show them.
+ * each, as `list` and `whoami` show them (`doctor` builds its own rows from `auth/recovery.ts`).
  *
  * @module
  */
@@ -8,7 +8,7 @@ import { fixCommand } from "../auth/recovery.ts";
 import type { Connection } from "../model/connection.ts";
 
 /** One connection that is not `connected`. */
-export interface Attention {
+interface Attention {
   provider: string;
   connection: string;
   profile: string;
@@ -36,7 +36,7 @@ export function needingAttention(connections: readonly Connection[]): Attention[
 }
 
 /** `github (work) is invalid (invalid_grant)` */
-export function attentionLabel(item: Attention): string {
+function attentionLabel(item: Attention): string {
   return `${item.provider} (${item.connection}) is ${item.status}` +
     (item.reason ? ` (${item.reason})` : "");
 }

@@ -15,6 +15,7 @@ function rejected(raw: unknown): ProviderDefinitionError {
 }
 
 Deno.test("unknown fields: every bundled definition registers without a complaint", () => {
+  assert.equal(BUNDLED_PROVIDERS.length, 44);
   for (const raw of BUNDLED_PROVIDERS) {
     assert.deepEqual(validateForRegister(structuredClone(raw), "bundled"), [], JSON.stringify(raw));
   }
