@@ -7,7 +7,7 @@
  * @module
  */
 
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+import { LOOPBACK_HOSTS } from "../model/provider.ts";
 
 /** The rule, for messages. */
 export const HTTPS_RULE = "https is required (http only for 127.0.0.1, localhost and [::1])";
