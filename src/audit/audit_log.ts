@@ -124,9 +124,8 @@ export class AuditLog {
         );
       }
       try {
-        const last = await this.#lastLine();
+        const { last, size } = await this.#lastLine();
         const bytes = encoder.encode(await this.#encode(entry, last));
-        const size = (await fs.stat(this.path))?.size ?? 0;
         if (size > 0 && size + bytes.length > this.#maxBytes) await this.#rotate();
         await fs.appendFile(this.path, bytes, { mode: FILE_MODE });
       } finally {
@@ -150,12 +149,21 @@ export class AuditLog {
     this.#prepared = true;
   }
 
-  /** The newest line of the history (`audit.log`, or `audit.log.1` right after a rotation). */
-  async #lastLine(): Promise<string | null> {
-    for (const path of [this.path, `${this.path}.1`]) {
-      for await (const line of linesFromEnd(this.#platform, path, LAST_LINE_CHUNK)) return line;
+  /**
+   * The newest line of the history (`audit.log`, or `audit.log.1` right after a rotation), and
+   * the size of `audit.log` (0 when missing) from the same open, not a second `stat`.
+   */
+  async #lastLine(): Promise<{ last: string | null; size: number }> {
+    const file = await this.#platform.fs.openRead(this.path);
+    const size = file?.size ?? 0;
+    if (file) {
+      for await (const last of linesOfFileFromEnd(file, LAST_LINE_CHUNK)) return { last, size };
     }
-    return null;
+    const older = `${this.path}.1`;
+    for await (const last of linesFromEnd(this.#platform, older, LAST_LINE_CHUNK)) {
+      return { last, size };
+    }
+    return { last: null, size };
   }
 
   /** Shifts `audit.log.<i>` to `.<i+1>` (dropping the oldest) and `audit.log` to `.1`. */
@@ -300,6 +308,11 @@ async function* linesFromEnd(
 ): AsyncGenerator<string> {
   const file = await platform.fs.openRead(path);
   if (file === null) return;
+  yield* linesOfFileFromEnd(file, chunk);
+}
+
+/** {@linkcode linesFromEnd} of a file already open; closes it when done or abandoned. */
+async function* linesOfFileFromEnd(file: PositionalFile, chunk: number): AsyncGenerator<string> {
   try {
     // The pieces, oldest first, of the line that the slices read so far start in the middle
     // of. They are joined once its beginning is found, so a long line costs one copy, not one

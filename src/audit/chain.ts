@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { parseJsonObject } from "../model/json_object.ts";
 
 /** `prev` of the first entry of a log with no history at all. */
 export const GENESIS_HASH = "0".repeat(64);
@@ -25,7 +26,7 @@ export async function lineHash(line: string): Promise<string> {
 /** `seq` and `prev` of the entry that follows `lastLine` (null: the log is empty). */
 export async function nextLink(lastLine: string | null): Promise<{ seq: number; prev: string }> {
   if (lastLine === null) return { seq: 1, prev: GENESIS_HASH };
-  const last = parseObject(lastLine);
+  const last = parseJsonObject(lastLine);
   const seq = typeof last?.seq === "number" && Number.isSafeInteger(last.seq) && last.seq > 0
     ? last.seq + 1
     : 1;
@@ -70,17 +71,6 @@ export interface ChainReport {
   broken: (EntryPlace & { problem: ChainProblem; message: string }) | null;
 }
 
-function parseObject(text: string): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null && !Array.isArray(value)
-      ? value as Record<string, unknown>
-      : null;
-  } catch {
-    return null;
-  }
-}
-
 function describePlace(place: EntryPlace): string {
   const name = place.seq !== null ? `entry #${place.seq}` : "an entry";
   const when = place.timestamp ? `, ${place.timestamp}` : "";
@@ -101,7 +91,7 @@ export class ChainVerifier {
   async add(line: HistoryLine): Promise<void> {
     if (this.#broken) return;
     this.#entries++;
-    const entry = parseObject(line.text);
+    const entry = parseJsonObject(line.text);
     const seq = typeof entry?.seq === "number" ? entry.seq : null;
     const timestamp = typeof entry?.timestamp === "string" ? entry.timestamp : null;
     const place: EntryPlace = { file: line.file, line: line.line, seq, timestamp };

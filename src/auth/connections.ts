@@ -92,6 +92,16 @@ export function loginCommand(
     (flags.force ? " --force" : "");
 }
 
+/** The `authsome get` command that reads `connection`, spelling its flags as `login` hints do. */
+export function getCommand(
+  connection: Pick<Connection, "provider" | "connectionName" | "profile">,
+): string {
+  const flags = loginFlagsFor(connection);
+  return `authsome get ${connection.provider}` +
+    (flags.connection === undefined ? "" : ` --connection ${flags.connection}`) +
+    (flags.profile === undefined ? "" : ` --profile ${flags.profile}`);
+}
+
 /**
  * The connection a command means (explicit name, else the provider's default), or a "not
  * logged in" error. The default's lookup and the common `default` name are read in parallel.

@@ -69,9 +69,10 @@ export async function setDefaultConnection(
       );
     }
     const id = RecordId.providerState(ctx.profile, provider);
-    const state = providerStateFromData(await tx.get(id));
+    const stored = await tx.get(id);
+    const state = providerStateFromData(stored);
     const previous = state.defaultConnection;
-    if (previous === name && (await tx.get(id)) !== null) return { previous, changed: false };
+    if (previous === name && stored !== null) return { previous, changed: false };
     state.defaultConnection = name;
     tx.put(id, providerStateToData(state));
     return { previous, changed: previous !== name };

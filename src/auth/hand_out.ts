@@ -18,7 +18,7 @@ import { type DisplayField, fieldValue } from "../model/connection_view.ts";
 import type { ProviderDefinition } from "../model/provider.ts";
 import type { Secret } from "../model/secret.ts";
 import { accessConnection } from "./access.ts";
-import { loginCommand, loginFlagsFor } from "./connections.ts";
+import { getCommand, loginCommand, loginFlagsFor } from "./connections.ts";
 import type { AuthsomeContext } from "./context.ts";
 import type { AuthHeader } from "./headers.ts";
 
@@ -133,15 +133,12 @@ function missingSecretField(connection: Connection, field: string): CredentialMi
   const kind = connection.authType === "api_key" ? "an API-key" : "an OAuth2";
   const where = `${connection.provider} (${connection.connectionName})`;
   const flags = loginFlagsFor(connection);
-  const get = `authsome get ${connection.provider}` +
-    (flags.connection === undefined ? "" : ` --connection ${flags.connection}`) +
-    (flags.profile === undefined ? "" : ` --profile ${flags.profile}`);
   return new CredentialMissingError(
     `${where} is ${kind} connection with no ${field}; ` +
       (held.length > 0 ? `it has: ${held.join(", ")}` : "it holds no secret"),
     {
       hint: held.length > 0
-        ? `${get} --field ${held[0]}`
+        ? `${getCommand(connection)} --field ${held[0]}`
         : loginCommand(connection.provider, { ...flags, force: true }),
     },
   );

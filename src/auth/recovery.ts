@@ -6,7 +6,7 @@
  * @module
  */
 import type { Connection } from "../model/connection.ts";
-import { loginCommand, loginFlagsFor } from "./connections.ts";
+import { getCommand, loginCommand, loginFlagsFor } from "./connections.ts";
 
 /**
  * Rejections that condemn the stored OAuth client, which every connection of the provider
@@ -19,11 +19,7 @@ export const CLIENT_ERRORS: ReadonlySet<string> = new Set([
 
 /** `authsome get <provider> [--connection c] [--profile p] --field status`: retries a refresh. */
 export function statusCommand(connection: Connection): string {
-  const flags = loginFlagsFor(connection);
-  return `authsome get ${connection.provider}` +
-    (flags.connection === undefined ? "" : ` --connection ${flags.connection}`) +
-    (flags.profile === undefined ? "" : ` --profile ${flags.profile}`) +
-    " --field status";
+  return `${getCommand(connection)} --field status`;
 }
 
 /** The one-line fix for a connection that is not `connected`; null when it is. */

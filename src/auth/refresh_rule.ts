@@ -17,7 +17,7 @@ export const REFRESH_WINDOW_MS = 300_000;
  * The window for one token: {@linkcode REFRESH_WINDOW_MS}, or half the token's lifetime when
  * that lifetime is known and no longer than the window. Pure.
  */
-export function refreshWindowMs(connection: Connection, expiresAtMs: number): number {
+function refreshWindowMs(connection: Connection, expiresAtMs: number): number {
   if (connection.obtainedAt === null) return REFRESH_WINDOW_MS;
   const obtainedAt = Date.parse(connection.obtainedAt);
   if (Number.isNaN(obtainedAt)) return REFRESH_WINDOW_MS;

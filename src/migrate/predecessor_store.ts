@@ -80,7 +80,7 @@ function isEnvelope(value: unknown): value is Record<string, string> {
  * Decrypts one stored value with `key`. Throws when the key does not fit (AES-GCM refuses)
  * or the value has no known shape.
  */
-export async function decryptValue(
+async function decryptValue(
   key: CryptoKey,
   value: string,
 ): Promise<Record<string, unknown>> {

@@ -51,6 +51,12 @@ export type RedirectHost = "127.0.0.1" | "[::1]";
 export const REDIRECT_HOSTS: readonly RedirectHost[] = ["127.0.0.1", "[::1]"];
 
 /**
+ * The hosts (as `URL.hostname` spells them) on which an endpoint may use plain http, so that
+ * local test servers work: a provider definition's URLs and every OAuth endpoint obey this.
+ */
+export const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/**
  * HTTP Basic authentication with the key (RFC 7617): `key_as_username` sends
  * `Basic base64(key + ":")`, `key_as_password` sends `Basic base64(":" + key)`.
  */

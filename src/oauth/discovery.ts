@@ -19,7 +19,8 @@
  */
 import { AuthenticationError } from "../errors.ts";
 import { endpointUrlProblem } from "./endpoint_url.ts";
-import { checkLoggingFailures, parseJsonObject, sendRequest } from "./http.ts";
+import { parseJsonObject } from "../model/json_object.ts";
+import { checkLoggingFailures, sendRequest } from "./http.ts";
 import type { OAuthDeps } from "./types.ts";
 
 /** Default deadline of one metadata request. */

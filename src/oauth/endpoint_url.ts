@@ -7,13 +7,13 @@
  * @module
  */
 
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+import { LOOPBACK_HOSTS } from "../model/provider.ts";
 
 /** The rule, for messages. */
 export const HTTPS_RULE = "https is required (http only for 127.0.0.1, localhost and [::1])";
 
 /** Whether `url` is an absolute https URL, or an http URL on a loopback host. Pure. */
-export function isAllowedEndpointUrl(url: string): boolean {
+function isAllowedEndpointUrl(url: string): boolean {
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -11,6 +11,7 @@
  */
 import { InterruptedError } from "../errors.ts";
 import { endpointUrlProblem } from "./endpoint_url.ts";
+import { parseJsonObject } from "../model/json_object.ts";
 import { isSecretKey } from "../model/secret_names.ts";
 import { REDACTED_TEXT } from "../model/secret.ts";
 import { concat } from "../platform/bytes.ts";
@@ -221,18 +222,6 @@ export function normalizeOAuthError(error: string): string {
 export function cleanServerText(text: string, max: number): string {
   const cleaned = text.replace(/[^\x20-\x7e]+/g, " ").replace(/\s+/g, " ").trim();
   return cleaned.length > max ? `${cleaned.slice(0, max - 3)}...` : cleaned;
-}
-
-/** A JSON object body, or null (not JSON, or an array or scalar). */
-export function parseJsonObject(text: string): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null && !Array.isArray(value)
-      ? value as Record<string, unknown>
-      : null;
-  } catch {
-    return null;
-  }
 }
 
 const FORM_BODY = /^[A-Za-z0-9_.~%+-]+=[^\s<>&]*(?:&[A-Za-z0-9_.~%+-]+=[^\s<>&]*)*$/;

@@ -30,7 +30,7 @@ const UNUSABLE_TOKEN_TYPES = new Set(["dpop", "n_a", "pop", "mac"]);
  * Whether authsome can use a token of this `token_type`: absent (treated as Bearer), `Bearer`
  * in any case, or a provider's own name for a bearer token (Slack's `bot` and `user`). Pure.
  */
-export function isUsableTokenType(tokenType: string | null): boolean {
+function isUsableTokenType(tokenType: string | null): boolean {
   return tokenType === null || !UNUSABLE_TOKEN_TYPES.has(tokenType.toLowerCase());
 }
 

@@ -6,11 +6,11 @@
  * @module
  */
 import { ProviderDefinitionError } from "../errors.ts";
+import { LOOPBACK_HOSTS } from "../model/provider.ts";
 
 export type Json = Record<string, unknown>;
 
 const ENV_VAR_PATTERN = /^[A-Z_][A-Z0-9_]*$/;
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 const TEMPLATE = "{base_url}";
 /** Stands in for an unset base_url, so a templated URL can still be checked for shape. */
 const PLACEHOLDER_BASE = "https://example.invalid";

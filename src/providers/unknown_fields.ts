@@ -89,7 +89,7 @@ export interface FieldReport {
 }
 
 /** Checks `raw` after (or while) `validateProvider` read it. */
-export function checkFields(raw: Json): FieldReport {
+function checkFields(raw: Json): FieldReport {
   const report: FieldReport = { unknown: [], renamed: [] };
   walk(raw, "", report);
   return report;
@@ -122,7 +122,7 @@ function suggestFor(key: string, prefix: string, known: Set<string>): string | n
 }
 
 /** `oauth.scope: unknown field; did you mean "oauth.scopes"?` */
-export function describeUnknown(field: UnknownField): string {
+function describeUnknown(field: UnknownField): string {
   return `${field.path}: unknown field` +
     (field.suggestion ? `; did you mean "${field.suggestion}"?` : "");
 }

@@ -32,7 +32,7 @@ import { constantTimeEqual } from "./crypto.ts";
 import { KEY_ID_LENGTH, NONCE_LENGTH, TAG_LENGTH } from "./format.ts";
 
 /** File name of the journal in the home. */
-export const JOURNAL_NAME = "vault.journal";
+const JOURNAL_NAME = "vault.journal";
 /** Room reserved before the irreversible call: far more than one connection's records. */
 export const JOURNAL_RESERVED_BYTES = 64 * 1024;
 

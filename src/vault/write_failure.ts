@@ -19,7 +19,7 @@ const REASONS: Record<string, string> = {
 };
 
 /** The OS error code (`ENOSPC`, `EACCES`, ...) of a thrown value, if it carries one. */
-export function errorCode(error: unknown): string | undefined {
+function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === "string") return code;
   if (error instanceof Error && error.name === "PermissionDenied") return "EACCES";
