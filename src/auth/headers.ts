@@ -1,9 +1,8 @@
 /**
  * The HTTP header a credential is sent in. OAuth2: `Authorization: Bearer <token>` whatever the
- * stored `token_type`, or the
- * provider's fixed `oauth.header_prefix` (`""` sends the raw token). API keys: the provider's
- * header name and prefix, or HTTP Basic authentication (RFC 7617) with the key as user name or
- * password when the provider says `basic_auth`.
+ * stored `token_type`, or the provider's fixed `oauth.header_prefix` (`""` sends the raw token).
+ * API keys: the provider's header name and prefix, or HTTP Basic authentication (RFC 7617) with
+ * the key as user name or password when the provider says `basic_auth`.
  *
  * @module
  */
