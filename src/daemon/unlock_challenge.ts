@@ -16,6 +16,7 @@
  * @module
  */
 import type { Platform } from "../platform/types.ts";
+import { hmacSha256 } from "../vault/crypto.ts";
 import { sameBytes } from "./request.ts";
 
 /** The header carrying the answer. */
@@ -37,15 +38,8 @@ export interface UnlockedRequest {
 }
 
 async function mac(proofKey: Uint8Array, nonce: string, request: UnlockedRequest) {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    proofKey as Uint8Array<ArrayBuffer>,
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
   const text = `${LABEL}\n${nonce}\n${request.method} ${request.path}\n${request.body}`;
-  return new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(text)));
+  return await hmacSha256(proofKey, new TextEncoder().encode(text));
 }
 
 /** The header value answering `nonce` for `request`. */

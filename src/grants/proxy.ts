@@ -11,14 +11,13 @@ import type { AuthsomeContext } from "../auth/context.ts";
 import type { AuthHeader } from "../auth/headers.ts";
 import { findConnection, loginCommand } from "../auth/connections.ts";
 import { CredentialMissingError } from "../errors.ts";
-import { loadOrCreateCa } from "../run/ca_store.ts";
 import { CredentialHeaders } from "../run/credential_headers.ts";
-import { type CredentialLookup, type CredentialRequest, Interceptor } from "../run/interceptor.ts";
+import type { CredentialLookup, CredentialRequest } from "../run/interceptor.ts";
+import { prepareInterception } from "../run/interception.ts";
 import { startProxy } from "../run/proxy.ts";
-import { routedConnection, upstreamTrust } from "../run/proxy_parts.ts";
-import { buildRoutes, type RouteEntry } from "../run/routing.ts";
+import { routedConnection } from "../run/proxy_parts.ts";
+import type { RouteEntry } from "../run/routing.ts";
 import { selectConnections } from "../run/selection.ts";
-import { LeafCache } from "../run/x509.ts";
 import { GrantDeniedError, type GrantRegistry } from "./registry.ts";
 import { RefusalAudit } from "./refusal_audit.ts";
 
@@ -134,21 +133,12 @@ export async function startGrantProxy(
     Object.assign(placeholders, routed.placeholders);
     sources.push(`${provider}/${connection}`);
   }
-  const table = buildRoutes(entries);
-  for (const problem of table.problems) {
-    warnings.push(`${problem.provider}: ${problem.value}: ${problem.reason}`);
-  }
-  // The daemon's own environment says which extra CAs and which proxy reach the real hosts.
-  const upstream = await upstreamTrust(ctx.platform, warnings);
-  const ca = await loadOrCreateCa(ctx);
-  const interceptor = new Interceptor(ctx.platform, {
-    leaves: new LeafCache(ca, { now: () => new Date(ctx.platform.clock.now()) }),
-    table,
-    credentials: new GrantCredentials(ctx, grants, name),
-    log: ctx.log,
-    caCerts: upstream.caCerts,
-    upstreamProxy: upstream.proxy,
-  });
+  const { table, upstream, ca, interceptor } = await prepareInterception(
+    ctx,
+    entries,
+    new GrantCredentials(ctx, grants, name),
+    warnings,
+  );
   const proxy = startProxy(ctx.platform, {
     table,
     interceptor,

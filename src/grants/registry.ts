@@ -9,6 +9,7 @@
 import { AuthsomeError, ExitCode, UsageError } from "../errors.ts";
 import { registerSecretValue } from "../model/secret.ts";
 import type { Platform } from "../platform/types.ts";
+import { constantTimeEqual } from "../vault/crypto.ts";
 import { type GrantLimits, type GrantSpec, hostAllowed } from "./spec.ts";
 
 /** A request refused by a grant's limits, or made with an expired or revoked grant. */
@@ -122,7 +123,7 @@ export class GrantRegistry {
     const given = await digest(token);
     let found: Grant | null = null;
     for (const entry of this.#entries.values()) {
-      if (sameDigest(given, entry.digest)) found = entry.grant;
+      if (constantTimeEqual(given, entry.digest)) found = entry.grant;
     }
     return found;
   }
@@ -212,10 +213,4 @@ async function digest(token: string): Promise<Uint8Array> {
   return new Uint8Array(
     await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)),
   );
-}
-
-function sameDigest(a: Uint8Array, b: Uint8Array): boolean {
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < Math.max(a.length, b.length); i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
-  return diff === 0;
 }

@@ -48,7 +48,7 @@ export function parseTtl(text: string): number {
 }
 
 /** Splits repeated and comma-separated flag values, dropping empty items. */
-export function splitList(values: readonly string[] | undefined): string[] {
+function splitList(values: readonly string[] | undefined): string[] {
   return [...new Set((values ?? []).flatMap((v) => v.split(",")).map((v) => v.trim()))]
     .filter(Boolean);
 }

@@ -44,7 +44,7 @@ function systemOpener(os: string): string[] {
 }
 
 /** Whether `url` is an absolute http(s) URL (the only kind we open). */
-export function isWebUrl(url: string): boolean {
+function isWebUrl(url: string): boolean {
   try {
     const { protocol } = new URL(url);
     return protocol === "http:" || protocol === "https:";

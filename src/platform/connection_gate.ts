@@ -10,16 +10,11 @@
  * @module
  */
 
-/** A connection as byte streams. */
-export interface GateConnection {
-  readonly readable: ReadableStream<Uint8Array>;
-  readonly writable: WritableStream<Uint8Array>;
-  close(): void;
-}
+import type { ByteStream } from "./types.ts";
 
 /** Accepts connections one at a time; `accept` rejects on an accept error or once closed. */
 export interface GateListener {
-  accept(): Promise<GateConnection>;
+  accept(): Promise<ByteStream>;
   close(): void;
 }
 
@@ -94,7 +89,7 @@ export interface Gate {
 /** Starts the accept loop. */
 export function startGate(
   listener: GateListener,
-  connectUpstream: () => Promise<GateConnection>,
+  connectUpstream: () => Promise<ByteStream>,
   limits: GateLimits = DEFAULT_GATE_LIMITS,
   events: GateEvents = {},
 ): Gate {
@@ -102,8 +97,8 @@ export function startGate(
   let refusing = 0;
   let closed = false;
 
-  const serveOne = async (client: GateConnection) => {
-    let upstream: GateConnection | null = null;
+  const serveOne = async (client: ByteStream) => {
+    let upstream: ByteStream | null = null;
     let idleTimer: ReturnType<typeof setTimeout> | undefined;
     let finished = false;
     const finish = () => {
@@ -145,7 +140,7 @@ export function startGate(
     }
   };
 
-  const refuse = async (client: GateConnection) => {
+  const refuse = async (client: ByteStream) => {
     events.onRefused?.(active.size);
     if (refusing >= MAX_REFUSING) {
       client.close();
@@ -169,7 +164,7 @@ export function startGate(
   const loop = (async () => {
     let backoff = ACCEPT_BACKOFF_MS;
     while (!closed) {
-      let client: GateConnection;
+      let client: ByteStream;
       try {
         client = await listener.accept();
       } catch (error) {
@@ -208,8 +203,8 @@ export function startGate(
 
 /** Copies `from` to `to`, calling `activity` on every chunk, until `from` ends. */
 async function pump(
-  from: GateConnection,
-  to: GateConnection,
+  from: ByteStream,
+  to: ByteStream,
   activity: () => void,
 ): Promise<void> {
   const reader = from.readable.getReader();

@@ -5,27 +5,9 @@
  *
  * @module
  */
-import {
-  fitToDescriptors,
-  type GateConnection,
-  type GateLimits,
-  startGate,
-} from "./connection_gate.ts";
+import { fitToDescriptors, type GateLimits, startGate } from "./connection_gate.ts";
+import { connectionStreams } from "./deno_net.ts";
 import type { LocalServer, ServeOptions } from "./types.ts";
-
-function gateConnection(conn: Deno.Conn): GateConnection {
-  return {
-    readable: conn.readable,
-    writable: conn.writable,
-    close() {
-      try {
-        conn.close();
-      } catch {
-        // Already closed.
-      }
-    },
-  };
-}
 
 /**
  * Open-file descriptors this process may still open (soft limit minus those open), on Linux;
@@ -77,7 +59,7 @@ export async function gatedServe(
   }
   const gate = startGate(
     {
-      accept: async () => gateConnection(await listener.accept()),
+      accept: async () => connectionStreams(await listener.accept()),
       close: () => {
         try {
           listener.close();
@@ -86,7 +68,7 @@ export async function gatedServe(
         }
       },
     },
-    async () => gateConnection(await Deno.connect({ transport: "unix", path })),
+    async () => connectionStreams(await Deno.connect({ transport: "unix", path })),
     fitToDescriptors(limits, spareDescriptors()),
   );
   return {

@@ -5,7 +5,7 @@
  * @module
  */
 import { concat } from "./bytes.ts";
-import type { LocalServer, ServeOptions, TcpConnection, TcpListener } from "./types.ts";
+import type { ByteStream, LocalServer, ServeOptions, TcpConnection, TcpListener } from "./types.ts";
 
 /** Serves HTTP on `options.hostname:port`; resolves once listening. */
 export function serve(
@@ -89,9 +89,9 @@ export async function loopbackRequest(
   }
 }
 
-function wrapConnection(conn: Deno.Conn): TcpConnection {
+/** A connection's byte streams, with a `close` that tolerates an already closed connection. */
+export function connectionStreams(conn: Deno.Conn): ByteStream {
   return {
-    localPort: (conn.localAddr as Deno.NetAddr).port,
     readable: conn.readable,
     writable: conn.writable,
     close() {
@@ -102,6 +102,11 @@ function wrapConnection(conn: Deno.Conn): TcpConnection {
       }
     },
   };
+}
+
+/** A TCP (or TLS) connection as a `TcpConnection`. */
+export function wrapConnection(conn: Deno.Conn): TcpConnection {
+  return { ...connectionStreams(conn), localPort: (conn.localAddr as Deno.NetAddr).port };
 }
 
 /** Listens for TCP connections on `hostname:port` (0 picks a free port). */

@@ -47,6 +47,12 @@ export async function openBrowser(url: string): Promise<boolean> {
   return await opener(url);
 }
 
+/** Writes `text` to a child's stdin and closes it, in the background; a failure is ignored. */
+function feedStdin(stdin: WritableStream<Uint8Array>, text: string): void {
+  const writer = stdin.getWriter();
+  writer.write(new TextEncoder().encode(text)).then(() => writer.close()).catch(() => {});
+}
+
 const OPENER_DEPS: BrowserOpenerDeps = {
   env: (name) => Deno.env.get(name),
   os: Deno.build.os,
@@ -72,9 +78,8 @@ const OPENER_DEPS: BrowserOpenerDeps = {
     }).spawn();
     // A browser launcher may keep running; only a quick failure to start counts.
     child.unref();
-    const writer = child.stdin.getWriter();
     // A launcher that does not read its input (xdg-open) may exit first: that is fine.
-    writer.write(new TextEncoder().encode(stdin)).then(() => writer.close()).catch(() => {});
+    feedStdin(child.stdin, stdin);
     return true;
   },
 };
@@ -175,12 +180,8 @@ export function spawnDetached(
     detached: true,
     ...(options.env ? { env: options.env, clearEnv: true } : {}),
   }).spawn();
-  if (options.stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    writer.write(new TextEncoder().encode(options.stdin)).then(() => writer.close()).catch(
-      () => {/* the child went away before reading; its exit code tells the story */},
-    );
-  }
+  // A child that went away before reading says so by its exit code.
+  if (options.stdin !== undefined) feedStdin(child.stdin, options.stdin);
   child.unref();
   return { pid: child.pid, exited: child.status.then((status) => status.code) };
 }

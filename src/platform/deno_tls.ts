@@ -8,22 +8,8 @@
  *
  * @module
  */
+import { wrapConnection } from "./deno_net.ts";
 import type { ByteStream, TcpConnection, UpstreamProxy } from "./types.ts";
-
-function wrap(conn: Deno.Conn): TcpConnection {
-  return {
-    localPort: (conn.localAddr as Deno.NetAddr).port,
-    readable: conn.readable,
-    writable: conn.writable,
-    close() {
-      try {
-        conn.close();
-      } catch {
-        // Already closed by the peer or by a finished pipe.
-      }
-    },
-  };
-}
 
 /**
  * Opens a TLS connection (HTTP/1.1 only) to `hostname:port` and completes the handshake, so a
@@ -54,7 +40,7 @@ export async function connectTls(
     conn.close();
     throw error;
   }
-  return wrap(conn);
+  return wrapConnection(conn);
 }
 
 /** A TCP connection to `hostname:port` through an HTTP proxy (CONNECT). */
@@ -63,7 +49,7 @@ export async function connectTcpThrough(
   hostname: string,
   port: number,
 ): Promise<TcpConnection> {
-  return wrap(await rawThrough(via, hostname, port));
+  return wrapConnection(await rawThrough(via, hostname, port));
 }
 
 async function rawThrough(

@@ -20,7 +20,7 @@ const SYSTEM_CA_FILES = [
  * Variables naming a CA file, in the parent's environment. `run` replaces each of them in the
  * child's environment by a bundle that still holds what the parent's file held.
  */
-export const CA_FILE_VARIABLES = [
+const CA_FILE_VARIABLES = [
   "AUTHSOME_CA_FILE",
   "SSL_CERT_FILE",
   "NODE_EXTRA_CA_CERTS",

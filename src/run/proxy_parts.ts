@@ -18,7 +18,7 @@ import type { RouteEntry } from "./routing.ts";
 import { parentProxy, type UpstreamProxyPicker } from "./upstream_proxy.ts";
 
 /** The provider's own OAuth endpoints: never given credentials by the proxy. */
-export function oauthUrls(definition: ProviderDefinition, baseUrl: string | null): string[] {
+function oauthUrls(definition: ProviderDefinition, baseUrl: string | null): string[] {
   const oauth: Record<string, unknown> = { ...definition.oauth };
   const urls: string[] = [];
   for (

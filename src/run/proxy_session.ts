@@ -9,14 +9,12 @@
 import type { AuthsomeContext } from "../auth/context.ts";
 import { registerSecretValue } from "../model/secret.ts";
 import { findConnection } from "../auth/connections.ts";
-import { loadOrCreateCa } from "./ca_store.ts";
 import { CredentialHeaders } from "./credential_headers.ts";
-import { Interceptor } from "./interceptor.ts";
+import { prepareInterception } from "./interception.ts";
 import { startProxy } from "./proxy.ts";
-import { buildRoutes, type RouteEntry } from "./routing.ts";
-import { childProxyEnv, routedConnection, upstreamTrust } from "./proxy_parts.ts";
+import type { RouteEntry } from "./routing.ts";
+import { childProxyEnv, routedConnection } from "./proxy_parts.ts";
 import { selectConnections } from "./selection.ts";
-import { LeafCache } from "./x509.ts";
 
 /** A running proxy session. */
 export interface ProxySession {
@@ -52,20 +50,12 @@ export async function startProxySession(
     Object.assign(env, routed.placeholders);
     sources.push(`${definition.name}/${name}`);
   }
-  const table = buildRoutes(entries);
-  for (const problem of table.problems) {
-    warnings.push(`${problem.provider}: ${problem.value}: ${problem.reason}`);
-  }
-  const upstream = await upstreamTrust(ctx.platform, warnings);
-  const ca = await loadOrCreateCa(ctx);
-  const interceptor = new Interceptor(ctx.platform, {
-    leaves: new LeafCache(ca, { now: () => new Date(ctx.platform.clock.now()) }),
-    table,
+  const { table, upstream, ca, interceptor } = await prepareInterception(
+    ctx,
+    entries,
     credentials,
-    log: ctx.log,
-    caCerts: upstream.caCerts,
-    upstreamProxy: upstream.proxy,
-  });
+    warnings,
+  );
   // Per-run proxy credentials: only this child (and its children) can use the proxy.
   const password = ctx.platform.randomBytes(16).toHex();
   registerSecretValue(password);

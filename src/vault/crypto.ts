@@ -140,6 +140,18 @@ export async function fileMac(keys: VaultKeys, input: Uint8Array): Promise<Uint8
   return new Uint8Array(await crypto.subtle.sign("HMAC", keys.macKey, input as BufferSource));
 }
 
+/** HMAC-SHA256 of `data` under the raw key `rawKey`. */
+export async function hmacSha256(rawKey: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    rawKey as Uint8Array<ArrayBuffer>,
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  return new Uint8Array(await crypto.subtle.sign("HMAC", key, data as Uint8Array<ArrayBuffer>));
+}
+
 /** Compares two byte strings without an early exit. */
 export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;

@@ -25,7 +25,7 @@ import {
 import { registerSecretValue } from "../model/secret.ts";
 import type { HomePaths } from "../model/home.ts";
 import type { Platform } from "../platform/types.ts";
-import { constantTimeEqual, deriveVaultKeys, passphraseKey } from "./crypto.ts";
+import { constantTimeEqual, deriveVaultKeys, hmacSha256, passphraseKey } from "./crypto.ts";
 import {
   decodeHeader,
   Kdf,
@@ -250,14 +250,7 @@ const PROOF_LABEL = new TextEncoder().encode("authsome daemon unlock proof v1");
  * label. Unlike the key id it appears in no file, so reading the home does not yield it.
  */
 export async function unlockProof(rawKey: Uint8Array): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    rawKey as Uint8Array<ArrayBuffer>,
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  return new Uint8Array(await crypto.subtle.sign("HMAC", key, PROOF_LABEL));
+  return await hmacSha256(rawKey, PROOF_LABEL);
 }
 
 /**

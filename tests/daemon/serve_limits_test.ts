@@ -8,7 +8,7 @@ import { daemonFiles } from "../../src/daemon/client.ts";
 import { callDaemon, locateDaemon } from "../../src/daemon/connect.ts";
 import { serveDaemon } from "../../src/daemon/serve.ts";
 import { fitToDescriptors, startGate } from "../../src/platform/connection_gate.ts";
-import type { GateConnection } from "../../src/platform/connection_gate.ts";
+import type { ByteStream } from "../../src/platform/types.ts";
 import { testContext } from "../auth/_context.ts";
 
 Deno.test.sanitizer?.({ ops: true, resources: true });
@@ -127,7 +127,7 @@ Deno.test("accept errors (EMFILE) are waited out, never fatal", async () => {
   const errors: unknown[] = [];
   const { promise: done, resolve } = Promise.withResolvers<void>();
   let closed = false;
-  const connection = (name: string): GateConnection => ({
+  const connection = (name: string): ByteStream => ({
     readable: new ReadableStream({
       start(controller) {
         controller.enqueue(new TextEncoder().encode(name));
