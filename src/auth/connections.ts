@@ -79,27 +79,33 @@ export function loginFlagsFor(
 }
 
 /**
- * The `authsome login` command for hints: each flag only when given, so every hint that sends
- * the user back to `login` spells its flags the same way.
+ * An `authsome <verb> <provider>` command for hints: each flag only when given, so every hint
+ * spells its flags the same way.
  */
+export function authsomeCommand(
+  verb: string,
+  provider: string,
+  flags: { connection?: string; profile?: string; force?: boolean } = {},
+): string {
+  return `authsome ${verb} ${provider}` +
+    (flags.connection === undefined ? "" : ` --connection ${flags.connection}`) +
+    (flags.profile === undefined ? "" : ` --profile ${flags.profile}`) +
+    (flags.force ? " --force" : "");
+}
+
+/** The `authsome login` command for hints (every hint that sends the user back to `login`). */
 export function loginCommand(
   provider: string,
   flags: { connection?: string; profile?: string; force?: boolean } = {},
 ): string {
-  return `authsome login ${provider}` +
-    (flags.connection === undefined ? "" : ` --connection ${flags.connection}`) +
-    (flags.profile === undefined ? "" : ` --profile ${flags.profile}`) +
-    (flags.force ? " --force" : "");
+  return authsomeCommand("login", provider, flags);
 }
 
 /** The `authsome get` command that reads `connection`, spelling its flags as `login` hints do. */
 export function getCommand(
   connection: Pick<Connection, "provider" | "connectionName" | "profile">,
 ): string {
-  const flags = loginFlagsFor(connection);
-  return `authsome get ${connection.provider}` +
-    (flags.connection === undefined ? "" : ` --connection ${flags.connection}`) +
-    (flags.profile === undefined ? "" : ` --profile ${flags.profile}`);
+  return authsomeCommand("get", connection.provider, loginFlagsFor(connection));
 }
 
 /**

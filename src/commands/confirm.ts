@@ -58,7 +58,7 @@ export function nameList(names: readonly string[]): string {
   return `(${names.length > 5 ? `${shown} and ${names.length - 5} more` : shown})`;
 }
 
-/** ` --profile <name>` unless it is the default profile. */
-export function profileFlag(profile: string): string {
-  return profile === "default" ? "" : ` --profile ${profile}`;
+/** A profile for a hint's `--profile` flag: none for the default profile. */
+export function nonDefault(profile: string): string | undefined {
+  return profile === "default" ? undefined : profile;
 }

@@ -4,8 +4,8 @@
  * @module
  */
 import { logout } from "../auth/logout.ts";
-import { findConnection, resolveConnectionName } from "../auth/connections.ts";
-import { confirmDeletion, profileFlag } from "./confirm.ts";
+import { authsomeCommand, findConnection, resolveConnectionName } from "../auth/connections.ts";
+import { confirmDeletion, nonDefault } from "./confirm.ts";
 import { type Invocation, stringFlag } from "./invocation.ts";
 
 /** Runs `logout`. */
@@ -15,8 +15,10 @@ export async function run(invocation: Invocation): Promise<number> {
   const explicit = stringFlag(invocation, "connection");
   await confirmDeletion(
     invocation,
-    `authsome logout ${definition.name}` +
-      (explicit === undefined ? "" : ` --connection ${explicit}`) + profileFlag(ctx.profile),
+    authsomeCommand("logout", definition.name, {
+      connection: explicit,
+      profile: nonDefault(ctx.profile),
+    }),
     async () => {
       const snapshot = await ctx.vault.read();
       const name = await resolveConnectionName(snapshot, ctx.profile, definition.name, explicit);
@@ -28,7 +30,7 @@ export async function run(invocation: Invocation): Promise<number> {
   );
   const { revokeRemotely } = await import("../auth/remote_revoke.ts");
   const result = await logout(ctx, definition, {
-    connection: stringFlag(invocation, "connection"),
+    connection: explicit,
     revoker: revokeRemotely,
   });
   if (out.json) {

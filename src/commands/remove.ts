@@ -3,9 +3,10 @@
  *
  * @module
  */
+import { authsomeCommand } from "../auth/connections.ts";
 import { revokeProvider } from "../auth/logout.ts";
 import { removeCustomProvider } from "../auth/providers.ts";
-import { allConnections, confirmDeletion, nameList, profileFlag, storedFor } from "./confirm.ts";
+import { allConnections, confirmDeletion, nameList, nonDefault, storedFor } from "./confirm.ts";
 import type { Invocation } from "./invocation.ts";
 
 /** Runs `remove`. */
@@ -16,7 +17,7 @@ export async function run(invocation: Invocation): Promise<number> {
   const name = definition.name;
   await confirmDeletion(
     invocation,
-    `authsome remove ${name}${profileFlag(ctx.profile)}`,
+    authsomeCommand("remove", name, { profile: nonDefault(ctx.profile) }),
     async () => {
       const stored = await storedFor(ctx, name);
       const steps = [

@@ -3,8 +3,9 @@
  *
  * @module
  */
+import { authsomeCommand } from "../auth/connections.ts";
 import { revokeProvider } from "../auth/logout.ts";
-import { allConnections, confirmDeletion, nameList, profileFlag, storedFor } from "./confirm.ts";
+import { allConnections, confirmDeletion, nameList, nonDefault, storedFor } from "./confirm.ts";
 import type { Invocation } from "./invocation.ts";
 
 /** Runs `revoke`. */
@@ -13,7 +14,7 @@ export async function run(invocation: Invocation): Promise<number> {
   const definition = (await ctx.providers()).get(parsed.args[0]);
   await confirmDeletion(
     invocation,
-    `authsome revoke ${definition.name}${profileFlag(ctx.profile)}`,
+    authsomeCommand("revoke", definition.name, { profile: nonDefault(ctx.profile) }),
     () => revokeQuestion(invocation, definition.name),
   );
   const { revokeRemotely } = await import("../auth/remote_revoke.ts");
